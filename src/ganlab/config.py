@@ -1,0 +1,280 @@
+"""Typed, strict configuration.
+
+Each section is a dataclass whose defaults carry their reason. A YAML file holds only
+overrides, the command line adds dotted overrides (``train.lr_d=4e-4``), and everything is
+checked: an unknown key or a wrong type is a one-line ``GanlabError`` naming the key and the
+closest valid one. Nothing is executed or imported by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganlab.errors import GanlabError
+from ganlab.registry import did_you_mean
+
+
+@dataclasses.dataclass
+class DataConfig:
+    name: str = "digits"  # registry name: digits (8×8, ships with scikit-learn), ring8, grid25
+    path: str | None = None  # local file for data sets read from disk; None for built-in data
+    n_points: int = 100_000  # size of a 2-D mixture training set (PacGAN uses 100,000)
+    seed: int = 0  # fixes the mixture sample and the digits train / validation / test split
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    arch: str = "auto"  # "mlp" for 2-D points, "dcgan" for images; "auto" picks by data kind
+    z_dim: int = 32  # latent size; 8×8 digits need little (PacGAN uses 2 for 2-D data)
+    width: int = 64  # MLP hidden units, or DCGAN base channels
+    depth: int = 3  # MLP hidden layers (PacGAN: 4 for G, 3 for D)
+    g_norm: str = "batch"  # normalisation in G: batch | none  (DCGAN, Radford et al. 2016)
+    d_norm: str = "none"  # normalisation in D: none | layer | batch (none suits gradient penalties)
+    spectral_norm: bool = False  # spectral normalisation of D's layers (Miyato et al. 2018)
+    init: str = "normal"  # normal (N(0, 0.02), DCGAN) | xavier | orthogonal | default
+    d_out: int = 1  # D's output size: 1 for scalar objectives, n for Rⁿ heads (Sphere GAN)
+
+
+@dataclasses.dataclass
+class GameConfig:
+    objective: str = "non_saturating"  # the standard practical choice (Goodfellow et al. 2014, §3)
+    params: dict = dataclasses.field(default_factory=dict)  # the objective's hyper-parameters
+    penalties: list = dataclasses.field(default_factory=list)  # e.g. [{name: r1, gamma: 1}] or [r1]
+    constraints: list = dataclasses.field(default_factory=list)  # e.g. [{name: clip, c: 0.01}]
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    steps: int = 3000  # generator updates; the digits default trains in about a minute on 2 cores
+    batch_size: int = 64  # the papers' common choice (DCGAN, WGAN-GP, SN-GAN, Sphere GAN)
+    n_critic: int = 1  # D steps per G step (WGAN: 5)
+    simultaneous: bool = False  # True: D and G step on the same batch from the same parameters
+    optimizer_d: str = "adam"  # adam | rmsprop | sgd
+    optimizer_g: str = "adam"
+    lr_d: float = 2e-4  # DCGAN, Radford et al. 2016
+    lr_g: float = 2e-4  # equal rates; set lr_d > lr_g for TTUR (Heusel et al. 2017)
+    betas_d: tuple[float, float] = (0.5, 0.999)  # DCGAN: β1 = 0.5 damps oscillation
+    betas_g: tuple[float, float] = (0.5, 0.999)
+    ema: float | None = 0.999  # decay of G's weight average; samples come from it (seed 004)
+    seed: int = 0
+    device: str = "cpu"  # cpu | cuda | auto
+    log_every: int = 50  # steps between loss records in log.jsonl
+    sample_every: int = 1000  # steps between sample grids (0: only at the end)
+    checkpoint_every: int = 500  # steps between checkpoints (0: only at the end)
+    progress: bool = True  # tqdm progress bar on stderr
+
+
+@dataclasses.dataclass
+class Config:
+    data: DataConfig = dataclasses.field(default_factory=DataConfig)
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    game: GameConfig = dataclasses.field(default_factory=GameConfig)
+    train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+
+
+# keys that may differ when a run is resumed: they change how long or how loudly it runs,
+# not what it computes
+RESUMABLE_CHANGES = {
+    "train.steps",
+    "train.log_every",
+    "train.sample_every",
+    "train.checkpoint_every",
+    "train.progress",
+    "train.device",
+}
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; return it converted (int → float, list → tuple)."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, where)
+            except GanlabError as err:
+                errors.append(err)
+        raise errors[0] if errors else GanlabError(f"{where} must not be null")
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            raise GanlabError(f"{where} must be a mapping of keys, got {value!r}", f"write it as {where}.KEY=VALUE")
+        return build(tp, value, where)
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise GanlabError(f"{where} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise GanlabError(f"{where} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise GanlabError(f"{where} must be a finite number, got {value!r}")
+            return float(value)
+        raise GanlabError(f"{where} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise GanlabError(f"{where} must be a string, got {value!r}")
+    if origin is tuple:
+        if not isinstance(value, Sequence) or isinstance(value, str):
+            raise GanlabError(f"{where} must be a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise GanlabError(f"{where} must have {len(args)} entries, got {value!r}")
+        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
+    if tp is list or origin is list:
+        if not isinstance(value, Sequence) or isinstance(value, str):
+            raise GanlabError(f"{where} must be a list, got {value!r}")
+        return list(value)
+    if tp is dict or origin is dict:
+        if not isinstance(value, Mapping):
+            raise GanlabError(f"{where} must be a mapping, got {value!r}")
+        return dict(value)
+    raise TypeError(f"config type {_type_name(tp)} at {where} is not supported")
+
+
+def build(cls: type, values: Mapping[str, Any] | None, where: str) -> Any:
+    """Instantiate dataclass ``cls`` from ``values`` strictly: unknown keys and wrong types are
+    one-line errors naming ``where.key``; a ValueError from the class becomes one too."""
+    values = dict(values or {})
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise GanlabError(
+                f'unknown key "{where}.{key}"{did_you_mean(str(key), list(fields))}',
+                f"valid keys of {where}: {', '.join(fields) or '(none)'}",
+            )
+        kwargs[key] = _coerce(value, hints[key], f"{where}.{key}")
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as err:
+        raise GanlabError(f"invalid {where}: {err}") from None
+
+
+def to_dict(cfg: Any) -> dict:
+    """A plain nested dict of a config (tuples become lists, as YAML writes them)."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    return plain(dataclasses.asdict(cfg))
+
+
+def _merge(base: dict, over: Mapping, where: str) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict) and key != "params":
+            out[key] = _merge(out[key], value, f"{where}.{key}" if where else key)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"train.lr_d=4e-4"`` → (["train", "lr_d"], 0.0004); values are read as YAML scalars."""
+    if "=" not in text:
+        raise GanlabError(f'cannot read override "{text}"', "write overrides as section.key=value, e.g. train.steps=500")
+    key, raw = text.split("=", 1)
+    path = [p for p in key.strip().split(".") if p]
+    if not path:
+        raise GanlabError(f'override "{text}" has no key', "write overrides as section.key=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    # YAML 1.1 reads "4e-4" as a string; numbers written that way are numbers to a user
+    if isinstance(value, str):
+        try:
+            value = float(value) if any(c in value for c in ".eE") else value
+        except ValueError:
+            pass
+    return path, value
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read a YAML file of overrides; any problem is a one-line error."""
+    p = Path(path)
+    if not p.is_file():
+        raise GanlabError(f"config file {p} does not exist", "check the path, or run without a config file for the defaults")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        line = getattr(getattr(err, "problem_mark", None), "line", None)
+        at = f" at line {line + 1}" if line is not None else ""
+        raise GanlabError(f"config file {p} is not valid YAML{at}", "fix the syntax (indentation, colons, quotes)") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise GanlabError(f"config file {p} must hold a mapping of sections (data, model, game, train)")
+    return data
+
+
+def make_config(path: str | Path | None = None, overrides: Sequence[str] = (), base: Mapping | None = None) -> Config:
+    """Defaults ← ``base`` (e.g. a saved run) ← YAML file ← dotted overrides, checked strictly."""
+    merged = to_dict(Config())
+    if base:
+        merged = _merge(merged, base, "")
+    if path is not None:
+        merged = _merge(merged, load_yaml(path), "")
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = merged
+        for i, key in enumerate(keys[:-1]):
+            if key not in node:
+                where = ".".join(["config", *keys[:i]])
+                raise GanlabError(f'unknown key "{".".join(keys[: i + 1])}"{did_you_mean(key, list(node))}', f"valid keys of {where}: {', '.join(node)}")
+            if not isinstance(node[key], dict):
+                raise GanlabError(f'"{".".join(keys[: i + 1])}" is a value, not a section', f"write {'.'.join(keys[: i + 1])}=VALUE")
+            node = node[key]
+        if len(keys) == 1 and isinstance(merged.get(keys[0]), dict) and not isinstance(value, Mapping):
+            raise GanlabError(f'"{keys[0]}" is a section, not a value', f"set one of its keys, e.g. {keys[0]}.KEY=VALUE")
+        node[keys[-1]] = value
+    return build(Config, merged, "config")
+
+
+def diff(a: Mapping, b: Mapping, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two plain config dicts."""
+    keys = sorted(set(a) | set(b))
+    out: list[str] = []
+    for k in keys:
+        name = f"{prefix}{k}"
+        va, vb = a.get(k), b.get(k)
+        if isinstance(va, dict) and isinstance(vb, dict) and k != "params":
+            out += diff(va, vb, name + ".")
+        elif va != vb:
+            out.append(name)
+    return out
+
+
+def save_yaml(cfg: Config, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))

@@ -1,0 +1,74 @@
+"""Game = objective + penalties + constraints: everything the trainer and the Dirac GAN optimise."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from ganlab.game.batch import Batch
+from ganlab.game.constraints import Constraint
+from ganlab.game.objective import Objective
+from ganlab.game.penalties import Penalty
+
+PLAYERS = ("D", "G")
+
+
+@dataclasses.dataclass(frozen=True)
+class Game:
+    """A GAN objective with its regularisers.
+
+    ``losses(batch, player)`` returns the named loss terms of one player (``"loss"`` for the
+    objective, then one entry per active penalty under its registry name), so every term can
+    be logged by name; the player minimises their sum. Lazy regularisation: a penalty with
+    ``every=k`` is active on steps that are multiples of k and then scaled by k, so its
+    average weight is unchanged (Karras et al. 2020).
+    """
+
+    objective: Objective
+    penalties: Sequence[Penalty] = ()
+    constraints: Sequence[Constraint] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "penalties", tuple(self.penalties))
+        object.__setattr__(self, "constraints", tuple(self.constraints))
+
+    def losses(self, batch: Batch, player: str, step: int = 0) -> dict[str, torch.Tensor]:
+        """Named loss terms of ``player`` ("D" or "G") on ``batch`` at optimisation ``step``."""
+        if player == "D":
+            terms = {"loss": self.objective.d_loss(batch)}
+        elif player == "G":
+            terms = {"loss": self.objective.g_loss(batch)}
+        else:
+            raise ValueError(f"player must be 'D' or 'G', got {player!r}")
+        for pen in self.penalties:
+            if pen.player != player or step % pen.every:
+                continue
+            key = pen.name if pen.name not in terms else f"{pen.name}_{len(terms)}"
+            terms[key] = pen(batch) * pen.every
+        return terms
+
+    def total(self, batch: Batch, player: str, step: int = 0) -> torch.Tensor:
+        """The sum of ``losses(batch, player, step)``."""
+        return torch.stack(list(self.losses(batch, player, step).values())).sum()
+
+    def needs_real_grad(self) -> bool:
+        """True when a D penalty differentiates D at the real samples (R1): the trainer then
+        creates ``x_real`` with ``requires_grad`` so the penalty reuses the cached ``d_real``."""
+        return any(p.player == "D" and p.uses_real_grad for p in self.penalties)
+
+    def apply_constraints(self, modules: dict[str, torch.nn.Module]) -> None:
+        """Project each player's weights after its optimiser step (e.g. WGAN clipping)."""
+        for con in self.constraints:
+            module = modules.get(con.player)
+            if module is not None:
+                con.apply(module)
+
+    def describe(self) -> str:
+        parts = [self.objective.name] + [p.name for p in self.penalties] + [c.name for c in self.constraints]
+        return " + ".join(parts)
+
+
+def penalties_of(game: Game, player: str) -> Iterable[Penalty]:
+    return (p for p in game.penalties if p.player == player)
