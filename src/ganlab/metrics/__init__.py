@@ -1,0 +1,49 @@
+"""Honest metrics: every number comes with the protocol that produced it.
+
+Convention, stated once: a metric function takes (generated, real) in that order.
+Entry point: ``evaluate(generator, dataset_or_tensor, metrics=[...])``; registries
+``METRICS`` (name → metric function) and ``FEATURES`` (name → feature network factory).
+"""
+
+from ganlab.metrics import (  # noqa: F401  (importing a module registers its metrics)
+    equilibrium,
+    fid,
+    inception_score,
+    kid,
+    modes,
+    mre,
+    parzen,
+    precision_recall,
+)
+from ganlab.metrics.context import METRICS, EvalContext, Side, generate
+from ganlab.metrics.evaluate import default_features, default_metrics, evaluate, save_result
+from ganlab.metrics.features import FEATURES, FeatureNet
+from ganlab.metrics.fid import fid_from_features, frechet_distance, load_stats, save_stats
+from ganlab.metrics.inception import FIDInception, load_inception
+from ganlab.metrics.kid import kid_from_features
+from ganlab.metrics.mre import mre_along_training, reconstruction_errors
+from ganlab.metrics.precision_recall import density_coverage_from_features, precision_recall_from_features
+
+__all__ = [
+    "EvalContext",
+    "FEATURES",
+    "FIDInception",
+    "FeatureNet",
+    "METRICS",
+    "Side",
+    "default_features",
+    "default_metrics",
+    "density_coverage_from_features",
+    "evaluate",
+    "fid_from_features",
+    "frechet_distance",
+    "generate",
+    "kid_from_features",
+    "load_inception",
+    "load_stats",
+    "mre_along_training",
+    "precision_recall_from_features",
+    "reconstruction_errors",
+    "save_result",
+    "save_stats",
+]

@@ -1,0 +1,144 @@
+"""EvalContext: generated samples, reference samples and their features, each computed once.
+
+Every metric is a function ``metric(fake: Side, real: Side, **options) -> dict[str, float]``
+— the convention stated once: **first argument generated, second real**. A ``Side`` hands
+out samples and features lazily; the context caches them per feature network, so FID, KID,
+IS and precision/recall share one forward pass. Each access is logged, so the protocol
+saved with a result says what the metric really used (which side, how many samples, which
+network and the sha256 of its weights) rather than what we believe it used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganlab.errors import GanlabError
+from ganlab.metrics.features import FEATURES, FeatureNet
+from ganlab.registry import Registry
+
+# Each entry is a function (fake: Side, real: Side, **options) -> dict[str, float]
+METRICS: Registry = Registry("metric")
+
+
+@contextmanager
+def frozen_eval(module: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode (BatchNorm on running statistics, so samples do not depend on the batch they
+    are computed in) and no parameter gradients; both restored on exit."""
+    was_training = module.training
+    flags = [p.requires_grad for p in module.parameters()]
+    module.eval().requires_grad_(False)
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+        for p, f in zip(module.parameters(), flags):
+            p.requires_grad_(f)
+
+
+def generate(generator: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: str = "cpu") -> torch.Tensor:
+    """n samples G(z), z ~ N(0, I) drawn at once from a CPU generator seeded with ``seed``:
+    the same seed gives the same z whatever the batch size or device."""
+    z = torch.randn(n, generator.z_dim, generator=torch.Generator().manual_seed(seed))
+    out = []
+    with frozen_eval(generator), torch.no_grad():
+        for i in range(0, n, batch_size):
+            out.append(generator(z[i : i + batch_size].to(device)).float().cpu())
+    return torch.cat(out) if out else torch.empty(0)
+
+
+@dataclasses.dataclass
+class EvalContext:
+    """Everything a metric may need, with caches. ``real`` is the reference split's samples."""
+
+    real: torch.Tensor
+    generator: nn.Module | None = None
+    n: int = 10_000  # generated samples (TTUR: ≥ 10,000 for FID)
+    seed: int = 0
+    features: str = "identity"  # default feature network of the metrics in this evaluation
+    feature_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    batch_size: int = 500
+    device: str = "cpu"
+    dataset: Any = None  # ganlab.data.Dataset when the reference is a data set split
+    split: str | None = None
+    discriminator: nn.Module | None = None
+    fake_samples: torch.Tensor | None = None  # given samples instead of a generator
+
+    def __post_init__(self) -> None:
+        self._nets: dict[str, FeatureNet] = {}
+        self._cache: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+        self.log: list[tuple[str, str, Any]] = []  # (role, what, detail) accesses of the running metric
+
+    # --- samples -------------------------------------------------------------------------------
+    def samples(self, role: str) -> torch.Tensor:
+        if role == "real":
+            return self.real
+        if self.fake_samples is None:
+            if self.generator is None:
+                raise GanlabError("this metric needs generated samples", "pass a generator or fake samples")
+            self.fake_samples = generate(
+                self.generator, self.n, seed=self.seed, batch_size=self.batch_size, device=self.device
+            )
+        return self.fake_samples
+
+    # --- features ------------------------------------------------------------------------------
+    def net(self, name: str | None = None) -> FeatureNet:
+        name = name or self.features
+        if name not in self._nets:
+            options = self.feature_options if name == self.features else {}
+            self._nets[name] = FEATURES.get(name)(**options).to(self.device)
+        return self._nets[name]
+
+    def outputs(self, role: str, name: str | None = None) -> dict[str, np.ndarray]:
+        """{"features": (N, d)[, "logits": (N, K)]} as float64, computed once per (network, side)."""
+        name = name or self.features
+        key = (name, role)
+        if key not in self._cache:
+            net, x = self.net(name), self.samples(role)
+            parts: dict[str, list[torch.Tensor]] = {}
+            for i in range(0, len(x), self.batch_size):
+                for k, v in net.extract(x[i : i + self.batch_size].to(self.device)).items():
+                    parts.setdefault(k, []).append(v.cpu())
+            self._cache[key] = {k: torch.cat(v).double().numpy() for k, v in parts.items()}
+        return self._cache[key]
+
+
+@dataclasses.dataclass
+class Side:
+    """One side of a comparison ("generated" or "real") as a metric sees it."""
+
+    ctx: EvalContext
+    role: str  # "generated" or "real"
+
+    @property
+    def x(self) -> torch.Tensor:
+        """The samples themselves (N, ...)."""
+        x = self.ctx.samples(self.role)
+        self.ctx.log.append((self.role, "samples", len(x)))
+        return x
+
+    def features(self, net: str | None = None) -> np.ndarray:
+        """(N, d) float64 features from ``net`` (default: the evaluation's feature network)."""
+        return self._get("features", net)
+
+    def logits(self, net: str | None = None) -> np.ndarray:
+        """(N, K) float64 class logits; only classifier feature networks (digits, inception) have them."""
+        net = net or self.ctx.features
+        if not self.ctx.net(net).has_logits:
+            raise GanlabError(
+                f'the feature network "{net}" has no class logits (the Inception Score needs them)',
+                "use --features digits or inception, or drop inception_score",
+            )
+        return self._get("logits", net)
+
+    def _get(self, what: str, net: str | None) -> np.ndarray:
+        net = net or self.ctx.features
+        out = self.ctx.outputs(self.role, net)[what]
+        self.ctx.log.append((self.role, f"{what}:{net}", len(out)))
+        return out

@@ -1,0 +1,46 @@
+"""Equilibrium diagnostic (MISSION §4, seed 001): mean σ(D(x)) on real and generated samples.
+
+At the Nash equilibrium of the original game p_G = p_data and D* = ½ everywhere, so both
+means → ½; a gap says the discriminator still separates the two. Meaningful for objectives
+whose D outputs a probability logit (classic, non-saturating); for a critic (WGAN, hinge)
+σ of its output is only a monotone squashing and the raw means are reported too.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganlab.errors import GanlabError
+from ganlab.metrics.context import METRICS, Side, frozen_eval
+
+
+def discriminator_means(
+    D: nn.Module, fake: torch.Tensor, real: torch.Tensor, *, batch_size: int = 500, device: str = "cpu"
+) -> dict[str, float]:
+    """Mean σ(D(x)) and mean D(x) on generated and real samples (first generated, second real)."""
+
+    def logits(x: torch.Tensor) -> torch.Tensor:
+        with frozen_eval(D), torch.no_grad():
+            return torch.cat(
+                [D(x[i : i + batch_size].to(device)).double().cpu().reshape(-1) for i in range(0, len(x), batch_size)]
+            )
+
+    d_fake, d_real = logits(fake), logits(real)
+    return {
+        "d_real": float(torch.sigmoid(d_real).mean()),
+        "d_fake": float(torch.sigmoid(d_fake).mean()),
+        "d_real_logit": float(d_real.mean()),
+        "d_fake_logit": float(d_fake.mean()),
+    }
+
+
+@METRICS.register("equilibrium")
+def equilibrium(fake: Side, real: Side, *, D: nn.Module | None = None) -> dict[str, float]:
+    """Takes the discriminator as ``D`` (or the evaluation's ``discriminator``)."""
+    D = D if D is not None else fake.ctx.discriminator
+    if D is None:
+        raise GanlabError(
+            "equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium"
+        )
+    return discriminator_means(D, fake.x, real.x, batch_size=fake.ctx.batch_size, device=fake.ctx.device)
