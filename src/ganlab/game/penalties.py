@@ -156,3 +156,118 @@ class L2(Penalty):
         if not params:
             return batch.x_real.new_zeros(())
         return self.lam * torch.stack([p.pow(2).sum() for p in params]).sum()  # λ Σ‖w‖²
+
+
+@PENALTIES.register("lp")
+@dataclasses.dataclass(frozen=True)
+class LipschitzPenalty(Penalty):
+    """λ E_x̂ max(0, ‖∇D(x̂)‖ − 1)² on real–fake interpolates x̂ (WGAN-LP, Petzka, Fischer &
+    Lukovnicov, "On the regularization of Wasserstein GANs", ICLR 2018, eq. 8).
+
+    One-sided: only gradients steeper than 1 are penalised, so the Lipschitz constraint is
+    enforced without pushing ‖∇D‖ up to 1 everywhere (which GP does). λ = 10 as for GP (the
+    paper reports LP to be less sensitive to λ). Sampling on interpolates as in WGAN-GP.
+    """
+
+    lam: float = 10.0
+
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        sq = grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake))
+        return self.lam * torch.relu((sq + _EPS).sqrt() - 1).pow(2).mean()  # λ E max(0, ‖∇D‖ − 1)²
+
+
+@PENALTIES.register("ct")
+@dataclasses.dataclass(frozen=True)
+class ConsistencyTerm(Penalty):
+    """Consistency term λ E_x max(0, ‖D(x)′ − D(x)″‖₂ − M′) at the real samples (WGAN-CT, Wei,
+    Gong, Liu, Lu & Wang, "Improving the Improved Training of Wasserstein GANs", ICLR 2018).
+
+    D(x)′ and D(x)″ are two forward passes of a D *with dropout* in training mode: two random
+    sub-networks near x. Our formulation: the paper's CT|x′,x″ = max(0, d(D(x′), D(x″)) /
+    d(x′, x″) + 0.1 d(D_(x′), D_(x″)) − M′) treats d(x′, x″) as a constant folded into M′
+    (as the paper does in practice) and leaves out the 0.1-weighted second-to-last-layer term,
+    which needs D's internal features. λ = 2, M′ = 0 (the paper's CIFAR-10 settings).
+    Without dropout in D the two passes agree and the term is 0. The norm is taken safely
+    (finite gradient where the passes agree).
+    """
+
+    lam: float = 2.0
+    margin: float = 0.0  # M′
+
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        d1 = batch.D(batch.x_real)  # D(x)′: one dropout mask
+        d2 = batch.D(batch.x_real)  # D(x)″: an independent one
+        diff = (d1 - d2).reshape(d1.shape[0], -1)
+        dist = diff.pow(2).sum(dim=1).clamp_min(1e-24).sqrt()  # ‖D′ − D″‖₂, 0-subgradient at 0
+        return self.lam * torch.relu(dist - self.margin).mean()
+
+
+def _jvp_and_vjp(y: torch.Tensor, z: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Jᵀ(J v) per sample for y = G(z), J = ∂y/∂z, differentiable (create_graph=True).
+
+    J v is obtained by the double-vjp trick: g(u) = Jᵀu is linear in a dummy u, so
+    ∂(g·v)/∂u = J v. This shares the single forward pass y = G(z) among all directions and
+    needs only reverse mode, which every module supports.
+    """
+    u = torch.zeros_like(y, requires_grad=True)
+    (jt_u,) = torch.autograd.grad(y, z, u, create_graph=True)  # Jᵀu
+    (jv,) = torch.autograd.grad(jt_u, u, v, create_graph=True)  # J v
+    (jt_jv,) = torch.autograd.grad(y, z, jv, create_graph=True)  # Jᵀ J v
+    return jt_jv
+
+
+@PENALTIES.register("orthonormal_tangent")
+@dataclasses.dataclass(frozen=True)
+class OrthonormalTangent(Penalty):
+    """weight · E_z ‖JᵀJ − γI‖²_F with J = ∂G(z)/∂z, the tangents of G at batch.z (player G).
+
+    Seed 000 §4 / MISSION §2: keeps the tangent vectors of the generated manifold orthonormal,
+    so they cannot lose rank (mode collapse as dimension deficiency). Localized GAN (Qi et al.
+    2018) uses the L1 norm of Gram(J) − γI with weight β = 0.01; we use the squared Frobenius
+    norm of MISSION §2 and γ = ``gamma`` = 1.
+
+    With A = JᵀJ − γI (symmetric, z_dim × z_dim), ‖A‖²_F = Σ_k ‖A e_k‖² (``mode="exact"``,
+    z_dim directions) = E_v ‖A v‖² for any random v with E[vvᵀ] = I (``mode="estimate"``,
+    Hutchinson-style, unbiased, ``probes`` Rademacher vectors per sample). A v = Jᵀ(Jv) − γv
+    costs one Jacobian-vector and one vector-Jacobian product. ``mode="auto"`` is exact for
+    z_dim ≤ ``threshold``. G is called as G(z); batch.z is used as is when it requires grad
+    (so the term can be differentiated in z), else as a fresh leaf.
+
+    With batch-coupled layers in training mode (BatchNorm), J includes the O(1/B) coupling of
+    each output to the other samples through the batch statistics.
+    """
+
+    player: ClassVar[str] = "G"
+    weight: float = 1.0
+    gamma: float = 1.0
+    mode: str = "auto"
+    threshold: int = 16
+    probes: int = 1
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("auto", "exact", "estimate"):
+            raise ValueError(f"orthonormal_tangent mode must be auto, exact or estimate, got {self.mode!r}")
+        if self.probes < 1 or self.threshold < 0:
+            raise ValueError("orthonormal_tangent probes must be ≥ 1 and threshold ≥ 0")
+
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        if batch.G is None or batch.z is None:
+            raise ValueError("orthonormal_tangent needs batch.G and batch.z (the generator and its latent batch)")
+        z = batch.z if batch.z.requires_grad else batch.z.detach().requires_grad_(True)
+        y = batch.G(z)
+        b, k = z.shape[0], z[0].numel()
+        exact = self.mode == "exact" or (self.mode == "auto" and k <= self.threshold)
+        if exact:
+            basis = torch.eye(k, dtype=z.dtype, device=z.device).reshape(k, *z.shape[1:])
+            directions = [basis[i].expand_as(z) for i in range(k)]  # e_i for every sample
+            scale = 1.0
+        else:
+            directions = [
+                torch.randint(0, 2, z.shape, device=z.device).to(z.dtype) * 2 - 1 for _ in range(self.probes)
+            ]  # Rademacher v: E[vvᵀ] = I
+            scale = 1.0 / self.probes
+        total = z.new_zeros(b)
+        for v in directions:
+            av = _jvp_and_vjp(y, z, v) - self.gamma * v  # (JᵀJ − γI) v
+            total = total + av.reshape(b, -1).pow(2).sum(dim=1)
+        return self.weight * scale * total.mean()  # weight · E_z ‖JᵀJ − γI‖²_F
