@@ -40,7 +40,7 @@ class ModelConfig:
     d_norm: str = "none"  # normalisation in D: none | layer | batch (none suits gradient penalties)
     spectral_norm: bool = False  # spectral normalisation of D's layers (Miyato et al. 2018)
     init: str = "normal"  # normal (N(0, 0.02), DCGAN) | xavier | orthogonal | default
-    d_out: int = 1  # D's output size: 1 for scalar objectives, n for Rⁿ heads (Sphere GAN)
+    d_out: int | None = None  # D's output size; None: 1 for scalar objectives, 16 (points) or 128 (images) for Rⁿ heads
 
 
 @dataclasses.dataclass
@@ -252,7 +252,9 @@ def make_config(path: str | Path | None = None, overrides: Sequence[str] = (), b
         for i, key in enumerate(keys[:-1]):
             if key not in node:
                 where = ".".join(["config", *keys[:i]])
-                raise GanlabError(f'unknown key "{".".join(keys[: i + 1])}"{did_you_mean(key, list(node))}', f"valid keys of {where}: {', '.join(node)}")
+                raise GanlabError(
+                    f'unknown key "{".".join(keys[: i + 1])}"{did_you_mean(key, list(node))}', f"valid keys of {where}: {', '.join(node)}"
+                )
             if not isinstance(node[key], dict):
                 raise GanlabError(f'"{".".join(keys[: i + 1])}" is a value, not a section', f"write {'.'.join(keys[: i + 1])}=VALUE")
             node = node[key]

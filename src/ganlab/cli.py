@@ -1,0 +1,184 @@
+"""Command line: parse, build a config, call the API, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ganlab.errors import GanlabError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def _first_line(obj: object) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _registries() -> dict:
+    from ganlab.data import DATASETS
+    from ganlab.game import CONSTRAINTS, OBJECTIVES, PENALTIES
+
+    regs = {"objectives": OBJECTIVES, "penalties": PENALTIES, "constraints": CONSTRAINTS, "datasets": DATASETS}
+    try:
+        from ganlab.metrics import FEATURES, METRICS
+
+        regs.update(metrics=METRICS, features=FEATURES)
+    except ImportError:
+        pass
+    return regs
+
+
+# --- train -------------------------------------------------------------------------------
+def _cmd_train(args: argparse.Namespace) -> int:
+    from ganlab.config import make_config, to_dict
+    from ganlab.train import resume, train
+
+    if args.resume:
+        if args.config and "=" not in args.config:
+            raise GanlabError(
+                "a config file cannot be given with --resume", "the run keeps its own config; pass key=value overrides instead"
+            )
+        overrides = ([args.config] if args.config else []) + list(args.overrides)
+        if args.dry_run:
+            raise GanlabError("--dry-run cannot be combined with --resume", "drop one of them")
+        out = resume(args.resume, overrides, force=args.force, quiet=args.quiet)
+    else:
+        config, overrides = args.config, list(args.overrides)
+        if config is not None and "=" in config and not Path(config).exists():
+            config, overrides = None, [config, *overrides]
+        cfg = make_config(config, overrides)
+        if args.dry_run:
+            import yaml
+
+            print(yaml.safe_dump(to_dict(cfg), sort_keys=False), end="")
+            from ganlab.train.run import build
+
+            build(cfg)  # checks names, data and networks without training
+            return 0
+        out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
+    if not args.quiet:
+        print(f"run folder: {out}")
+        metrics = Path(out) / "metrics.json"
+        if metrics.exists():
+            import json
+
+            values = json.loads(metrics.read_text()).get("values", {})
+            print("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in values.items() if isinstance(v, (int, float))))
+    return 0
+
+
+# --- sample ------------------------------------------------------------------------------
+def _cmd_sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from ganlab.train import load_run
+    from ganlab.train.run import save_samples
+
+    if args.n < 1:
+        raise GanlabError(f"--n must be at least 1, got {args.n}")
+    run = load_run(args.run)
+    G = run.G if args.no_ema else run.G_eval
+    z = torch.randn(args.n, G.z_dim, generator=torch.Generator().manual_seed(args.seed))
+    out = Path(args.out)
+    if out.suffix.lower() == ".npy":
+        import numpy as np
+
+        with torch.no_grad():
+            np.save(out, G(z).numpy())
+    else:
+        save_samples(G, z, run.dataset, out, f"{run.path.name}, step {run.step}")
+    print(f"wrote {out}")
+    return 0
+
+
+# --- list --------------------------------------------------------------------------------
+def _cmd_list(args: argparse.Namespace) -> int:
+    regs = _registries()
+    what = args.what or list(regs)
+    for name in what if isinstance(what, list) else [what]:
+        if name not in regs:
+            from ganlab.registry import did_you_mean
+
+            raise GanlabError(f'nothing called "{name}" to list{did_you_mean(name, list(regs))}', f"choose one of: {', '.join(regs)}")
+        reg = regs[name]
+        print(f"{name}:")
+        width = max((len(k) for k in reg.names()), default=0)
+        for key, obj in reg.items():
+            print(f"  {key:<{width}}  {_first_line(obj)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganlab", description="Train, evaluate and analyse GANs.")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser(
+        "train",
+        help="train a GAN (default: the digits)",
+        description="Train a GAN. With no arguments: the embedded default, a GAN on the 8×8 digits.",
+    )
+    t.add_argument("config", nargs="?", help="YAML file of overrides (see configs/)")
+    t.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr_d=4e-4 game.objective=hinge")
+    t.add_argument("--out", help="run folder (default runs/DATA-OBJECTIVE-TIME)")
+    t.add_argument("--resume", metavar="RUN", help="continue RUN from its newest checkpoint")
+    t.add_argument("--force", action="store_true", help="resume even though the config changed")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--dry-run", action="store_true", help="print the resolved config and check it, do not train")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    t.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("sample", help="draw samples from a trained run")
+    s.add_argument("run", help="run folder (or a checkpoint file)")
+    s.add_argument("--n", type=int, default=64, help="number of samples")
+    s.add_argument("--out", default="samples.png", help=".png for a picture, .npy for the raw array")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--no-ema", action="store_true", help="use the raw generator instead of its EMA")
+    s.set_defaults(func=_cmd_sample)
+
+    li = sub.add_parser("list", help="list registered objectives, penalties, constraints, …")
+    li.add_argument("what", nargs="?", help="objectives | penalties | constraints | datasets | metrics | features")
+    li.set_defaults(func=_cmd_list)
+
+    for module in ("ganlab.metrics.command", "ganlab.dynamics.command", "ganlab.experiments.command", "ganlab.report"):
+        try:
+            mod = __import__(module, fromlist=["add_parser"])
+        except ImportError:
+            continue
+        if hasattr(mod, "add_parser"):
+            mod.add_parser(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return int(args.func(args) or 0)
+    except GanlabError as err:
+        if args.debug:
+            raise
+        print(f"ganlab: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("ganlab: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 — the last line of defence: one line, not a traceback
+        if args.debug:
+            raise
+        first = (str(err).splitlines() or [""])[0][:200]
+        print(f"ganlab: internal error: {type(err).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

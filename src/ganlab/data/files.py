@@ -1,0 +1,88 @@
+"""Data sets read from local files the user already has (nothing is downloaded)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganlab.data.base import DATASETS, Dataset
+from ganlab.errors import GanlabError
+
+SPLIT = (0.8, 0.1, 0.1)  # train / validation / test shares of a file without its own splits
+
+
+def _require_file(cfg, what: str) -> Path:
+    if not cfg.path:
+        raise GanlabError(
+            f"data.name={cfg.name} reads {what} from a local file, but data.path is not set", "pass data.path=/path/to/file"
+        )
+    path = Path(cfg.path).expanduser()
+    if not path.exists():
+        raise GanlabError(f"data file {path} does not exist", "check data.path (nothing is downloaded: the file must be on disk)")
+    if not path.is_file():
+        raise GanlabError(f"data.path {path} is not a file", "point data.path at the file itself")
+    return path
+
+
+def split_indices(n: int, seed: int, shares: tuple[float, float, float] = SPLIT) -> dict[str, np.ndarray]:
+    """A fixed random train / val / test partition of n items (deterministic in ``seed``)."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_tr = int(round(shares[0] * n))
+    n_va = int(round(shares[1] * n))
+    return {"train": np.sort(perm[:n_tr]), "val": np.sort(perm[n_tr : n_tr + n_va]), "test": np.sort(perm[n_tr + n_va :])}
+
+
+def validate_array(x: np.ndarray, path: Path) -> torch.Tensor:
+    """Check an array of samples: numeric, finite, (N, D) points or (N, C, H, W) images in [−1, 1]."""
+    if x.dtype.kind not in "fiu":
+        raise GanlabError(f"{path} holds {x.dtype} data, not numbers", "store float32 samples (points, or images in [−1, 1])")
+    if x.ndim not in (2, 4) or len(x) < 2:
+        raise GanlabError(
+            f"{path} holds an array of shape {x.shape}",
+            "store (N, D) points or (N, C, H, W) images with N ≥ 2",
+        )
+    if x.dtype.kind == "u" and x.ndim == 4:
+        x = x.astype(np.float32) / 127.5 - 1.0  # uint8 images → [−1, 1]
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        bad = int((~np.isfinite(x)).sum())
+        raise GanlabError(f"{path} contains {bad} NaN or infinite values", "clean the data before training")
+    if x.ndim == 4 and (x.min() < -1.0 - 1e-4 or x.max() > 1.0 + 1e-4):
+        raise GanlabError(
+            f"{path} holds images with values in [{x.min():.3g}, {x.max():.3g}]",
+            "scale float images to [−1, 1] (uint8 images are scaled automatically)",
+        )
+    return torch.from_numpy(x)
+
+
+@DATASETS.register("npz")
+def npz(cfg) -> Dataset:
+    """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W)."""
+    path = _require_file(cfg, "a .npz array")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            keys = list(f.keys())
+            if "x" in keys:
+                key = "x"
+            elif len(keys) == 1:
+                key = keys[0]
+            else:
+                raise GanlabError(f"{path} has arrays {keys} but none named x", "save the samples under the name x: np.savez(path, x=samples)")
+            x = f[key]
+    except GanlabError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise GanlabError(f"cannot read {path} as .npz ({str(err).splitlines()[0][:100]})", "write it with numpy.savez") from None
+    data = validate_array(x, path)
+    idx = split_indices(len(data), cfg.seed)
+    return Dataset(
+        name=f"npz:{path.name}",
+        kind="points" if data.ndim == 2 else "image",
+        train=data[idx["train"]],
+        val=data[idx["val"]],
+        test=data[idx["test"]],
+        info={"source": str(path), "split_seed": cfg.seed, "split": list(SPLIT)},
+    )

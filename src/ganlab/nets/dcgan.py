@@ -1,0 +1,72 @@
+"""DCGAN-style convolutional G and D (Radford et al. 2016) with the resolution as a parameter.
+
+Both work at any power-of-two resolution ≥ 8: G starts from a 4×4 map and doubles it with
+stride-2 transposed convolutions, halving the channels; D mirrors it. One class serves 8×8
+digits and 64×64 images alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def _n_stages(resolution: int) -> int:
+    n = math.log2(resolution / 4) if resolution > 0 else -1
+    if resolution < 8 or n != int(n):
+        raise ValueError(f"DCGAN resolution must be a power of two ≥ 8, got {resolution}")
+    return int(n)
+
+
+def _norm2d(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)  # LayerNorm over (C, H, W), as in WGAN-GP's critic
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"norm must be batch, layer or none, got {kind!r}")
+
+
+class DCGANGenerator(nn.Module):
+    """z (B, z_dim) → x (B, channels, resolution, resolution) in [−1, 1] (tanh)."""
+
+    def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 64, norm: str = "batch") -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        n = _n_stages(resolution)
+        c = width * 2 ** (n - 1)  # channels at 4×4, halved at each doubling
+        self.c0 = c
+        self.fc = nn.Sequential(nn.Linear(z_dim, c * 16), nn.Unflatten(1, (c, 4, 4)), _norm2d(norm, c), nn.ReLU())
+        blocks: list[nn.Module] = []
+        for _ in range(n):
+            c_out = max(c // 2, 8)
+            blocks += [nn.ConvTranspose2d(c, c_out, 4, 2, 1), _norm2d(norm, c_out), nn.ReLU()]
+            c = c_out
+        blocks += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.blocks(self.fc(z))
+
+
+class DCGANDiscriminator(nn.Module):
+    """x (B, channels, resolution, resolution) → d (B, out_dim), LeakyReLU(0.2) throughout."""
+
+    def __init__(
+        self, channels: int, resolution: int, width: int = 64, out_dim: int = 1, norm: str = "none"
+    ) -> None:
+        super().__init__()
+        n = _n_stages(resolution)
+        c = max(width // 2, 8)
+        layers: list[nn.Module] = [nn.Conv2d(channels, c, 3, 1, 1), nn.LeakyReLU(0.2)]
+        for _ in range(n):
+            layers += [nn.Conv2d(c, c * 2, 4, 2, 1), _norm2d(norm, c * 2), nn.LeakyReLU(0.2)]
+            c *= 2
+        layers += [nn.Flatten(), nn.Linear(c * 16, out_dim)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)

@@ -1,0 +1,51 @@
+"""Multi-layer perceptrons for 2-D (or any flat) data."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _norm1d(kind: str, width: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm1d(width)
+    if kind == "layer":
+        return nn.LayerNorm(width)
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"norm must be batch, layer or none, got {kind!r}")
+
+
+class MLPGenerator(nn.Module):
+    """z (B, z_dim) → x (B, out_dim): ``depth`` hidden ReLU layers of ``width`` (PacGAN: 4 × 400)."""
+
+    def __init__(self, z_dim: int, out_dim: int, width: int = 128, depth: int = 3, norm: str = "batch") -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        layers: list[nn.Module] = []
+        d = z_dim
+        for _ in range(depth):
+            layers += [nn.Linear(d, width), _norm1d(norm, width), nn.ReLU()]
+            d = width
+        layers.append(nn.Linear(d, out_dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """x (B, in_dim) → d (B, out_dim): ``depth`` hidden LeakyReLU(0.2) layers of ``width``."""
+
+    def __init__(self, in_dim: int, width: int = 128, depth: int = 3, out_dim: int = 1, norm: str = "none") -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = in_dim
+        for _ in range(depth):
+            layers += [nn.Linear(d, width), _norm1d(norm, width), nn.LeakyReLU(0.2)]
+            d = width
+        layers.append(nn.Linear(d, out_dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1))

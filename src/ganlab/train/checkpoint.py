@@ -1,0 +1,117 @@
+"""Checkpoints: written atomically, loaded without executing code, checked for their schema.
+
+A checkpoint is a ``torch.save`` of plain containers and tensors only, so it loads with
+``torch.load(weights_only=True)``: a file carrying a pickle that would run code is refused.
+It is written to a temporary file in the same folder, fsynced, then renamed over the target,
+so a crash or a full disk leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganlab.errors import GanlabError
+
+SCHEMA = 1  # bump when the layout of a checkpoint changes
+_NAME = re.compile(r"^step_(\d{8})\.pt$")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file + fsync + rename (+ fsync of the folder)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise GanlabError(
+            f"could not write {path}: {err.strerror or err}",
+            "free disk space or choose another --out folder; the previous checkpoint is intact",
+        ) from None
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # some file systems cannot fsync a directory; the rename itself is still atomic
+
+
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
+    """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema."""
+    buf = io.BytesIO()
+    torch.save({"schema": SCHEMA, **state}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a ganlab checkpoint safely; any problem is a one-line GanlabError."""
+    path = Path(path)
+    if not path.is_file():
+        raise GanlabError(f"checkpoint {path} does not exist", "check the path; checkpoints live in RUN/checkpoints/")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        msg = str(err).split("\n")[0]
+        if "weights_only" in str(err) or "Unsupported" in str(err) or "global" in str(err).lower():
+            raise GanlabError(
+                f"refusing to load {path}: it contains objects that could run code ({msg[:120]})",
+                "only load checkpoints written by ganlab; re-create this one from a trusted source",
+            ) from None
+        raise GanlabError(f"checkpoint {path} is corrupt ({msg[:120]})", "delete it and resume from an earlier checkpoint") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError) as err:
+        msg = str(err).split("\n")[0][:120]
+        raise GanlabError(f"checkpoint {path} is truncated or corrupt ({msg})", "delete it and resume from an earlier checkpoint") from None
+    if not isinstance(state, dict) or "schema" not in state:
+        raise GanlabError(f"{path} is not a ganlab checkpoint", "pass a file from a run's checkpoints/ folder")
+    if state["schema"] != SCHEMA:
+        raise GanlabError(
+            f"checkpoint {path} has schema {state['schema']}, this ganlab reads schema {SCHEMA}",
+            "use the ganlab version that wrote it",
+        )
+    return state
+
+
+def checkpoint_path(folder: str | Path, step: int) -> Path:
+    return Path(folder) / f"step_{step:08d}.pt"
+
+
+def list_checkpoints(folder: str | Path) -> list[tuple[int, Path]]:
+    """(step, path) of the checkpoints in ``folder``, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
+    return sorted(found)
+
+
+def latest_checkpoint(folder: str | Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], Path, list[str]] | None:
+    """The newest checkpoint that loads, with warnings about newer ones that did not."""
+    warnings: list[str] = []
+    for _, path in reversed(list_checkpoints(folder)):
+        try:
+            return load_checkpoint(path, map_location), path, warnings
+        except GanlabError as err:
+            warnings.append(f"skipped {path.name}: {err.problem}")
+    return None
+
+
+def prune(folder: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
+    """Delete all but the newest ``keep`` checkpoints (never those in ``protect``)."""
+    found = list_checkpoints(folder)
+    for _, path in found[: max(0, len(found) - keep)]:
+        if path not in protect:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,271 @@
+"""The training loop: D steps, G step, EMA, maintenance — one flat loop that reads top to bottom.
+
+The Trainer owns optimisers, EMA, RNG streams and devices; the maths comes from a ``Game``.
+It accepts any ``nn.Module`` G (with a ``z_dim`` attribute) and D. Files are not its business:
+a ``hooks`` object (see ``ganlab.train.run``) does logging, samples and checkpoints.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganlab.config import TrainConfig
+from ganlab.errors import GanlabError
+from ganlab.game import Batch, Game
+from ganlab.train.ema import EMA
+from ganlab.train.loader import BatchStream
+from ganlab.train.log import TermMeter
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+
+def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    """Adam (β as given), RMSProp (WGAN), or plain SGD (the Dirac-GAN analyses)."""
+    params = list(params)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise GanlabError(f'unknown optimizer "{name}"', f"choose one of: {', '.join(OPTIMIZERS)}")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GanlabError(f"train.device={name} but no CUDA GPU is available", "use train.device=cpu or auto")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise GanlabError(f'unknown device "{name}"', "use cpu, cuda, cuda:N or auto") from None
+
+
+class Hooks(Protocol):
+    def log(self, trainer: Trainer, record: dict[str, float]) -> None: ...
+    def sample(self, trainer: Trainer) -> None: ...
+    def checkpoint(self, trainer: Trainer) -> None: ...
+
+
+class Trainer:
+    """Alternating (n_critic D steps, then one G step) or simultaneous GAN training."""
+
+    def __init__(self, G: nn.Module, D: nn.Module, game: Game, data: torch.Tensor, cfg: TrainConfig) -> None:
+        if cfg.simultaneous and cfg.n_critic != 1:
+            raise GanlabError("train.simultaneous=true needs train.n_critic=1", "set train.n_critic=1 or train.simultaneous=false")
+        for key in ("steps", "batch_size", "n_critic"):
+            if getattr(cfg, key) < 1:
+                raise GanlabError(f"train.{key} must be at least 1, got {getattr(cfg, key)}")
+        for key in ("lr_d", "lr_g"):
+            if not getattr(cfg, key) > 0:
+                raise GanlabError(f"train.{key} must be positive, got {getattr(cfg, key)}")
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device)
+        self.game = game
+        # Seeds first: the global stream drives everything not given its own generator
+        # (interpolation coefficients of penalties, dropout).
+        torch.manual_seed(cfg.seed)
+        np.random.seed(cfg.seed)
+        random.seed(cfg.seed)
+        self.G = G.to(self.device)
+        self.D = D.to(self.device)
+        self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g)
+        self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d)
+        try:
+            self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
+        except ValueError as err:
+            raise GanlabError(f"invalid train.ema: {err}", "use a decay such as 0.999, or null for no EMA") from None
+        try:
+            self.stream = BatchStream(data.to(self.device), cfg.batch_size, cfg.seed)
+        except ValueError as err:
+            raise GanlabError(f"invalid train.batch_size: {err}", "lower train.batch_size") from None
+        self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.step = 0  # G updates done
+        self.d_step = 0  # D updates done
+        self.meter = TermMeter()
+        self.stop_requested = False
+
+    @property
+    def G_eval(self) -> nn.Module:
+        """The generator to sample and evaluate with: the EMA copy when there is one."""
+        return self.ema.model if self.ema is not None else self.G
+
+    def sample_z(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.G.z_dim, generator=self.noise, device=self.device)
+
+    def _real(self) -> torch.Tensor:
+        x = self.stream.next()
+        # R1 differentiates D at x_real: make it a leaf that requires grad so the penalty can
+        # reuse the cached d_real instead of a second forward pass.
+        return x.requires_grad_(True) if self.game.needs_real_grad() else x
+
+    def train_step(self) -> None:
+        """One G update with its n_critic D updates (or one simultaneous update of both)."""
+        if self.cfg.simultaneous:
+            self._simultaneous_step()
+            return
+        # D steps
+        for _ in range(self.cfg.n_critic):
+            x_real = self._real()
+            with torch.no_grad():
+                x_fake = self.G(self.sample_z(len(x_real)))
+            terms = self.game.losses(Batch(self.D, x_real, x_fake), "D", self.d_step)
+            self.opt_d.zero_grad(set_to_none=True)
+            torch.stack(list(terms.values())).sum().backward()
+            self.opt_d.step()
+            self.game.apply_constraints({"D": self.D})
+            self.d_step += 1
+        self.meter.add("D", terms, self.step + 1)
+
+        # G step: D is frozen (requires_grad off, no detach) so gradients reach G through D
+        self.D.requires_grad_(False)
+        z = self.sample_z(self.cfg.batch_size)
+        batch = Batch(self.D, x_real.detach(), self.G(z), G=self.G, z=z)
+        terms = self.game.losses(batch, "G", self.step)
+        self.opt_g.zero_grad(set_to_none=True)
+        torch.stack(list(terms.values())).sum().backward()
+        self.opt_g.step()
+        self.game.apply_constraints({"G": self.G})
+        self.D.requires_grad_(True)
+        self.meter.add("G", terms, self.step + 1)
+
+        # EMA
+        if self.ema is not None:
+            self.ema.update(self.G)
+        self.step += 1
+
+    def _simultaneous_step(self) -> None:
+        """Both players' gradients at the same parameters, then both steps (the discrete
+        simultaneous dynamics of the Dirac-GAN analyses)."""
+        x_real = self._real()
+        z = self.sample_z(len(x_real))
+        x_fake = self.G(z)
+        d_terms = self.game.losses(Batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
+        g_terms = self.game.losses(Batch(self.D, x_real.detach(), x_fake, G=self.G, z=z), "G", self.step)
+        d_params = [p for p in self.D.parameters() if p.requires_grad]
+        g_params = [p for p in self.G.parameters() if p.requires_grad]
+        d_grads = torch.autograd.grad(torch.stack(list(d_terms.values())).sum(), d_params, allow_unused=True)
+        g_grads = torch.autograd.grad(torch.stack(list(g_terms.values())).sum(), g_params, allow_unused=True)
+        for p, g in zip(d_params, d_grads):
+            p.grad = g
+        for p, g in zip(g_params, g_grads):
+            p.grad = g
+        self.opt_d.step()
+        self.opt_g.step()
+        self.game.apply_constraints({"D": self.D, "G": self.G})
+        self.d_step += 1
+        self.meter.add("D", d_terms, self.step + 1)
+        self.meter.add("G", g_terms, self.step + 1)
+        if self.ema is not None:
+            self.ema.update(self.G)
+        self.step += 1
+
+    def check_finite(self) -> None:
+        """Raise a one-line GanlabError when a loss term or a weight is NaN/Inf."""
+        bad = self.meter.divergence()
+        if bad is not None:
+            term, step = bad
+            raise DivergenceError(term, step)
+        for who, net in (("G", self.G), ("D", self.D)):
+            for name, p in net.named_parameters():
+                if not torch.isfinite(p).all():
+                    raise DivergenceError(f"{who} weight {name}", self.step)
+
+    def fit(self, steps: int, hooks: Hooks) -> bool:
+        """Train until ``steps`` G updates are done; returns False when stopped early by a signal."""
+        cfg = self.cfg
+        while self.step < steps:
+            self.train_step()
+            s = self.step
+            # maintenance, at explicit cadences
+            if s % cfg.log_every == 0 or s == steps:
+                self.check_finite()
+                hooks.log(self, {"step": s, **self.meter.flush()})
+            if cfg.sample_every and s % cfg.sample_every == 0:
+                hooks.sample(self)
+            if (cfg.checkpoint_every and s % cfg.checkpoint_every == 0) or s == steps or self.stop_requested:
+                self.check_finite()
+                hooks.checkpoint(self)
+            if self.stop_requested:
+                return False
+        return True
+
+    # --- state ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        rng = {
+            "torch": torch.get_rng_state(),
+            "numpy": _numpy_state(),
+            "python": _python_state(),
+        }
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {
+            "step": self.step,
+            "d_step": self.d_step,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "stream": self.stream.state_dict(),
+            "noise": self.noise.get_state(),
+            "rng": rng,
+            "meter": self.meter.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.stream.load_state_dict(state["stream"])
+        self.noise.set_state(state["noise"])
+        self.meter.load_state_dict(state["meter"], self.device)
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        _set_numpy_state(rng["numpy"])
+        _set_python_state(rng["python"])
+        if "cuda" in rng and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        self.step = int(state["step"])
+        self.d_step = int(state["d_step"])
+
+
+class DivergenceError(GanlabError):
+    """A loss term or a weight became NaN or Inf."""
+
+    def __init__(self, term: str, step: int) -> None:
+        self.term, self.step = term, step
+        super().__init__(
+            f"training diverged: {term} is NaN or Inf at step {step}",
+            "the last good checkpoint is untouched; lower train.lr_d / train.lr_g or add a penalty, then resume with --resume RUN --force",
+        )
+
+
+# RNG states as plain containers, so checkpoints load with weights_only=True
+def _numpy_state() -> dict:
+    name, key, pos, has_gauss, cached = np.random.get_state()
+    key_t = torch.from_numpy(key.astype(np.int64))
+    return {"name": name, "key": key_t, "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)}
+
+
+def _set_numpy_state(s: dict) -> None:
+    np.random.set_state((s["name"], s["key"].numpy().astype(np.uint32), s["pos"], s["has_gauss"], s["cached"]))
+
+
+def _python_state() -> dict:
+    version, internal, gauss = random.getstate()
+    return {"version": version, "internal": torch.tensor(internal, dtype=torch.int64), "gauss": gauss}
+
+
+def _set_python_state(s: dict) -> None:
+    random.setstate((s["version"], tuple(int(v) for v in s["internal"].tolist()), s["gauss"]))
