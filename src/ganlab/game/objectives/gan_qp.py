@@ -49,16 +49,17 @@ class GANQP(Objective):
 
     def dist(self, x_real: torch.Tensor, x_fake: torch.Tensor) -> torch.Tensor:
         """d(x_r, x_f) + ε per pair, shape (B,), always > 0."""
-        check_paired(x_real, x_fake, "gan_qp")
         diff = (x_real - x_fake).reshape(x_real.shape[0], -1)
         if self.distance == "l1":
             return diff.abs().mean(dim=1) + self.eps
         return (diff.pow(2).mean(dim=1) + self.eps**2).sqrt()
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
+        check_paired(batch.x_real, batch.x_fake, "gan_qp")
         t_diff = per_sample(batch.d_real, "T(x_r)") - per_sample(batch.d_fake, "T(x_f)")  # T_r − T_f
         quad = t_diff.pow(2) / (2 * self.lam * self.dist(batch.x_real, batch.x_fake))
         return (-t_diff + quad).mean()
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
+        check_paired(batch.x_real, batch.x_fake, "gan_qp")
         return (per_sample(batch.d_real, "T(x_r)") - per_sample(batch.d_fake, "T(x_f)")).mean()  # E[T_r − T_f]
