@@ -70,7 +70,9 @@ def npz(cfg) -> Dataset:
             elif len(keys) == 1:
                 key = keys[0]
             else:
-                raise GanlabError(f"{path} has arrays {keys} but none named x", "save the samples under the name x: np.savez(path, x=samples)")
+                raise GanlabError(
+                    f"{path} has arrays {keys} but none named x", "save the samples under the name x: np.savez(path, x=samples)"
+                )
             x = f[key]
     except GanlabError:
         raise
