@@ -66,6 +66,9 @@ class TrainConfig:
     ema: float | None = 0.999  # decay of G's weight average; samples come from it (seed 004)
     seed: int = 0
     device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; fp16 adds one gradient scaler per network)
+    channels_last: bool = False  # NHWC memory layout for convolutions (faster on tensor cores)
+    compile: bool = False  # torch.compile the networks' forward passes (not the double backward of penalties)
     log_every: int = 50  # steps between loss records in log.jsonl
     sample_every: int = 1000  # steps between sample grids (0: only at the end)
     checkpoint_every: int = 500  # steps between checkpoints (0: only at the end)
@@ -89,6 +92,9 @@ RESUMABLE_CHANGES = {
     "train.checkpoint_every",
     "train.progress",
     "train.device",
+    "train.precision",
+    "train.channels_last",
+    "train.compile",
 }
 
 
