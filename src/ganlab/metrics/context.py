@@ -82,9 +82,7 @@ class EvalContext:
         if self.fake_samples is None:
             if self.generator is None:
                 raise GanlabError("this metric needs generated samples", "pass a generator or fake samples")
-            self.fake_samples = generate(
-                self.generator, self.n, seed=self.seed, batch_size=self.batch_size, device=self.device
-            )
+            self.fake_samples = generate(self.generator, self.n, seed=self.seed, batch_size=self.batch_size, device=self.device)
         return self.fake_samples
 
     # --- features ------------------------------------------------------------------------------

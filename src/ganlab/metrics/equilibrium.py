@@ -22,9 +22,7 @@ def discriminator_means(
 
     def logits(x: torch.Tensor) -> torch.Tensor:
         with frozen_eval(D), torch.no_grad():
-            return torch.cat(
-                [D(x[i : i + batch_size].to(device)).double().cpu().reshape(-1) for i in range(0, len(x), batch_size)]
-            )
+            return torch.cat([D(x[i : i + batch_size].to(device)).double().cpu().reshape(-1) for i in range(0, len(x), batch_size)])
 
     d_fake, d_real = logits(fake), logits(real)
     return {
@@ -40,7 +38,5 @@ def equilibrium(fake: Side, real: Side, *, D: nn.Module | None = None) -> dict[s
     """Takes the discriminator as ``D`` (or the evaluation's ``discriminator``)."""
     D = D if D is not None else fake.ctx.discriminator
     if D is None:
-        raise GanlabError(
-            "equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium"
-        )
+        raise GanlabError("equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium")
     return discriminator_means(D, fake.x, real.x, batch_size=fake.ctx.batch_size, device=fake.ctx.device)

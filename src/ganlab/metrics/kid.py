@@ -36,9 +36,7 @@ def kid_from_features(
         raise GanlabError(f"KID needs at least 2 samples per side, got {len(fake)} and {len(real)}", "raise --n")
     rng = np.random.default_rng(seed)
     vals = [
-        polynomial_mmd2_unbiased(
-            fake[rng.choice(len(fake), m, replace=False)], real[rng.choice(len(real), m, replace=False)]
-        )
+        polynomial_mmd2_unbiased(fake[rng.choice(len(fake), m, replace=False)], real[rng.choice(len(real), m, replace=False)])
         for _ in range(subsets)
     ]
     return {"kid_mean": float(np.mean(vals)), "kid_std": float(np.std(vals)), "kid_subset_size": float(m)}
@@ -46,6 +44,4 @@ def kid_from_features(
 
 @METRICS.register("kid")
 def kid(fake: Side, real: Side, *, subsets: int = 100, subset_size: int = 1000) -> dict[str, float]:
-    return kid_from_features(
-        fake.features(), real.features(), subsets=subsets, subset_size=subset_size, seed=fake.ctx.seed
-    )
+    return kid_from_features(fake.features(), real.features(), subsets=subsets, subset_size=subset_size, seed=fake.ctx.seed)

@@ -21,9 +21,7 @@ from ganlab.metrics.context import METRICS, Side
 HQ_STDS = 3.0  # VEEGAN / PacGAN threshold for 2-D mixtures
 
 
-def mode_coverage_from_samples(
-    x: np.ndarray, centres: np.ndarray, sigma: float, n_std: float = HQ_STDS
-) -> dict[str, float]:
+def mode_coverage_from_samples(x: np.ndarray, centres: np.ndarray, sigma: float, n_std: float = HQ_STDS) -> dict[str, float]:
     """Modes covered, share of HQ samples and reverse KL of the HQ mode histogram to uniform."""
     x, centres = np.asarray(x, np.float64), np.asarray(centres, np.float64)
     d = np.sqrt(((x[:, None, :] - centres[None, :, :]) ** 2).sum(-1))  # (N, K)

@@ -18,17 +18,25 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.errors import GanlabError
 from ganlab.metrics.context import METRICS, Side, frozen_eval
+
+# Sized for the end-of-run evaluation: ~5 s for the 360 digits test images with the default
+# DCGAN on one core. Measured on a 300-step digits run (120 test images): 2 starts × 200 steps
+# gave 0.048, 5 × 300 gave 0.046 (~5 % lower, 6× the time); raise both for final numbers.
+RESTARTS = 2
+STEPS = 200
+LR = 0.1  # Adam on z ~ N(0, I): 0.1 moves z by O(1) in ~10 steps; a cosine decay measured worse
 
 
 def reconstruction_errors(
     generator: nn.Module,
     x: torch.Tensor,
     *,
-    restarts: int = 5,
-    steps: int = 300,
-    lr: float = 0.05,
-    block: int = 512,
+    restarts: int = RESTARTS,
+    steps: int = STEPS,
+    lr: float = LR,
+    block: int = 128,
     seed: int = 0,
     device: str = "cpu",
 ) -> torch.Tensor:
@@ -62,25 +70,17 @@ def mre_from_errors(errors: torch.Tensor, dims: int) -> dict[str, float]:
 
 
 @METRICS.register("mre")
-def mre(
-    fake: Side, real: Side, *, restarts: int = 5, steps: int = 300, lr: float = 0.05, n: int | None = None
-) -> dict[str, float]:
+def mre(fake: Side, real: Side, *, restarts: int = RESTARTS, steps: int = STEPS, lr: float = LR, n: int | None = None) -> dict[str, float]:
     """MRE of the reference split (use split="test"); ``n`` limits how many examples are used."""
     ctx = real.ctx
     if ctx.generator is None:
-        from ganlab.errors import GanlabError
-
         raise GanlabError("mre needs the generator itself, not samples", "pass a generator to evaluate")
     x = real.x[:n] if n else real.x
-    errs = reconstruction_errors(
-        ctx.generator, x, restarts=restarts, steps=steps, lr=lr, seed=ctx.seed, device=ctx.device
-    )
+    errs = reconstruction_errors(ctx.generator, x, restarts=restarts, steps=steps, lr=lr, seed=ctx.seed, device=ctx.device)
     return mre_from_errors(errs, x[0].numel())
 
 
-def mre_along_training(
-    generators: Iterable[tuple[Any, nn.Module]], x: torch.Tensor, **options: Any
-) -> list[dict[str, float]]:
+def mre_along_training(generators: Iterable[tuple[Any, nn.Module]], x: torch.Tensor, **options: Any) -> list[dict[str, float]]:
     """MRE for each (step, generator) pair, e.g. a lazy iterator over checkpoints, for a curve of
     MRE along training. Returns [{"step": step, "mre": …, "mre_l2": …, "mre_n": …}, …]."""
     rows = []

@@ -44,9 +44,7 @@ def select_sigma(val: np.ndarray, centres: np.ndarray, sigmas: np.ndarray) -> tu
 
 
 @METRICS.register("parzen")
-def parzen(
-    fake: Side, real: Side, *, sigmas: list[float] | None = None, sigma: float | None = None
-) -> dict[str, float]:
+def parzen(fake: Side, real: Side, *, sigmas: list[float] | None = None, sigma: float | None = None) -> dict[str, float]:
     """Parzen LL of the reference split; σ fixed by ``sigma`` or chosen on the data set's validation split."""
     samples = fake.x.numpy()
     if sigma is None:

@@ -31,9 +31,7 @@ def knn_radii(x: np.ndarray, k: int) -> np.ndarray:
     if len(x) <= k:
         raise GanlabError(f"a k={k} nearest-neighbour radius needs more than {k} samples, got {len(x)}", "raise --n")
     t = torch.from_numpy(np.asarray(x, np.float64))
-    return torch.cat(
-        [_dist(t[i : i + BLOCK], t).kthvalue(k + 1, dim=1).values for i in range(0, len(t), BLOCK)]
-    ).numpy()
+    return torch.cat([_dist(t[i : i + BLOCK], t).kthvalue(k + 1, dim=1).values for i in range(0, len(t), BLOCK)]).numpy()
 
 
 def ball_counts(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, strict: bool = False) -> np.ndarray:
