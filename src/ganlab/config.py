@@ -28,13 +28,17 @@ class DataConfig:
     path: str | None = None  # local file for data sets read from disk; None for built-in data
     n_points: int = 100_000  # size of a 2-D mixture training set (PacGAN uses 100,000)
     seed: int = 0  # fixes the mixture sample and the digits train / validation / test split
+    resolution: int | None = None  # image side after resizing; None: the data set's own (CIFAR 32, STL-10 48 as in SN-GAN, folder 64)
+    limit: int | None = None  # read only the first N images of each source file or folder (quick runs, smoke tests)
+    val_size: int | None = None  # training images held out for validation; None: 10 % up to 5,000; 0: train on all (the papers)
 
 
 @dataclasses.dataclass
 class ModelConfig:
-    arch: str = "auto"  # "mlp" for 2-D points, "dcgan" for images; "auto" picks by data kind
+    arch: str = "auto"  # "mlp" for 2-D points, "dcgan" or "resnet" (SN-GAN) for images; "auto" picks by data kind
     z_dim: int = 32  # latent size; 8×8 digits need little (PacGAN uses 2 for 2-D data)
-    width: int = 64  # MLP hidden units, or DCGAN base channels
+    width: int = 64  # MLP hidden units, or DCGAN / ResNet base channels
+    g_width: int | None = None  # G's width when it differs from D's (SN-GAN ResNet CIFAR-10: G 256, D 128); None: width
     depth: int = 3  # MLP hidden layers (PacGAN: 4 for G, 3 for D)
     g_norm: str = "batch"  # normalisation in G: batch | none  (DCGAN, Radford et al. 2016)
     d_norm: str = "none"  # normalisation in D: none | layer | batch (none suits gradient penalties)
