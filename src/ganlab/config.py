@@ -77,6 +77,13 @@ class TrainConfig:
     sample_every: int = 1000  # steps between sample grids (0: only at the end)
     checkpoint_every: int = 500  # steps between checkpoints (0: only at the end)
     progress: bool = True  # tqdm progress bar on stderr
+    keep_checkpoints: int = 3  # newest step_*.pt kept in a run folder; older ones are deleted (best.pt never is)
+    eval_every: int = 0  # steps between evaluations during training (0: none); a multiple of checkpoint_every
+    eval_n: int = 2000  # generated samples per evaluation during training (the end-of-run one uses its own)
+    best_metric: str | None = None  # keep checkpoints/best.pt by this value (fid, kid_mean, modes, …); needs eval_every
+    on_divergence: str = "stop"  # stop | rollback: reload the last good checkpoint with lower learning rates
+    rollback_lr_factor: float = 0.5  # both learning rates are multiplied by this at each rollback
+    max_rollbacks: int = 3  # after this many rollbacks a divergence stops the run
 
 
 @dataclasses.dataclass
@@ -99,6 +106,15 @@ RESUMABLE_CHANGES = {
     "train.precision",
     "train.channels_last",
     "train.compile",
+    "train.keep_checkpoints",
+    # evaluation draws from its own seeded streams and restores the training ones
+    "train.eval_every",
+    "train.eval_n",
+    "train.best_metric",
+    # they act only after a divergence, which an exact resume would reach again anyway
+    "train.on_divergence",
+    "train.rollback_lr_factor",
+    "train.max_rollbacks",
 }
 
 
@@ -271,7 +287,101 @@ def make_config(path: str | Path | None = None, overrides: Sequence[str] = (), b
         if len(keys) == 1 and isinstance(merged.get(keys[0]), dict) and not isinstance(value, Mapping):
             raise GanlabError(f'"{keys[0]}" is a section, not a value', f"set one of its keys, e.g. {keys[0]}.KEY=VALUE")
         node[keys[-1]] = value
-    return build(Config, merged, "config")
+    return validate(build(Config, merged, "config"))
+
+
+PRECISIONS = ("fp32", "bf16", "fp16")  # train.precision; the trainer maps them to autocast dtypes
+ON_DIVERGENCE = ("stop", "rollback")
+SEED_MAX = 2**32 - 1  # numpy's global seeding accepts [0, 2³²)
+SIZE_MAX = 100_000  # latent sizes and widths beyond this are typos that would exhaust memory before failing
+
+# dotted key → (low, high, low_open, high_open): the values a field may take (None: unbounded);
+# a field left at None ("not applicable") is not checked. Names (objectives, architectures,
+# optimisers, devices) are checked where they are looked up, which --dry-run also reaches.
+RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
+    "data.n_points": (2, 100_000_000, False, False),
+    "data.seed": (0, SEED_MAX, False, False),
+    "data.resolution": (1, 8192, False, False),
+    "data.limit": (1, None, False, False),
+    "data.val_size": (0, None, False, False),
+    "model.z_dim": (1, SIZE_MAX, False, False),
+    "model.width": (1, SIZE_MAX, False, False),
+    "model.g_width": (1, SIZE_MAX, False, False),
+    "model.depth": (0, 1000, False, False),
+    "model.d_out": (1, SIZE_MAX, False, False),
+    "train.steps": (1, None, False, False),
+    "train.batch_size": (1, None, False, False),
+    "train.n_critic": (1, 1000, False, False),
+    "train.lr_d": (0, 10, True, False),
+    "train.lr_g": (0, 10, True, False),
+    "train.betas_d[0]": (0, 1, False, True),
+    "train.betas_d[1]": (0, 1, False, True),
+    "train.betas_g[0]": (0, 1, False, True),
+    "train.betas_g[1]": (0, 1, False, True),
+    "train.ema": (0, 1, False, True),
+    "train.seed": (0, SEED_MAX - 1, False, False),  # the noise stream is seeded with seed + 1
+    "train.log_every": (1, None, False, False),
+    "train.sample_every": (0, None, False, False),
+    "train.checkpoint_every": (0, None, False, False),
+    "train.keep_checkpoints": (1, None, False, False),
+    "train.eval_every": (0, None, False, False),
+    "train.eval_n": (2, 10_000_000, False, False),
+    "train.rollback_lr_factor": (0, 1, True, True),
+    "train.max_rollbacks": (0, None, False, False),
+}
+
+
+def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if high is None:
+        return "positive" if low == 0 and low_open else f"at least {low}"
+    return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
+def _lookup(cfg: Config, key: str) -> Any:
+    section, name = key.split(".")
+    index = None
+    if name.endswith("]"):
+        name, index = name[:-1].split("[")
+    value = getattr(getattr(cfg, section), name)
+    return value if index is None or value is None else value[int(index)]
+
+
+def validate(cfg: Config) -> Config:
+    """Check the values of a typed config: ranges, choices and the rules between fields.
+
+    Every problem is a one-line GanlabError naming the key and the fix. ``make_config`` calls
+    it, so a run, a resume and ``--dry-run`` all refuse the same inputs before any work.
+    """
+    for key, (low, high, low_open, high_open) in RANGES.items():
+        value = _lookup(cfg, key)
+        if value is None:
+            continue
+        above = value > low if low_open else value >= low
+        below = high is None or (value < high if high_open else value <= high)
+        if not (above and below):
+            span = _interval(low, high, low_open, high_open)
+            raise GanlabError(f"{key} must be {span}, got {value!r}", f"set {key} to a value {span}")
+    t = cfg.train
+    if t.precision not in PRECISIONS:
+        raise GanlabError(f'unknown train.precision "{t.precision}"{did_you_mean(t.precision, list(PRECISIONS))}',
+                          f"choose one of: {', '.join(PRECISIONS)}")  # fmt: skip
+    if t.on_divergence not in ON_DIVERGENCE:
+        raise GanlabError(f'unknown train.on_divergence "{t.on_divergence}"{did_you_mean(t.on_divergence, list(ON_DIVERGENCE))}',
+                          f"choose one of: {', '.join(ON_DIVERGENCE)}")  # fmt: skip
+    if t.simultaneous and t.n_critic != 1:
+        raise GanlabError("train.simultaneous=true needs train.n_critic=1", "set train.n_critic=1 or train.simultaneous=false")
+    if t.eval_every:
+        # an evaluation is saved with the checkpoint of its step, so that a resumed run
+        # neither repeats nor loses it and best.pt is a complete checkpoint
+        if not t.checkpoint_every or t.eval_every % t.checkpoint_every:
+            raise GanlabError(
+                f"train.eval_every={t.eval_every} is not a multiple of train.checkpoint_every={t.checkpoint_every}",
+                "evaluations happen at checkpoints: set train.eval_every to a multiple of train.checkpoint_every (≥ 1)",
+            )
+    if t.best_metric is not None and not t.eval_every:
+        raise GanlabError(f"train.best_metric={t.best_metric} needs evaluations during training",
+                          "set train.eval_every to a multiple of train.checkpoint_every")  # fmt: skip
+    return cfg
 
 
 def diff(a: Mapping, b: Mapping, prefix: str = "") -> list[str]:
