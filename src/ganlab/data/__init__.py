@@ -1,6 +1,6 @@
-"""Data sets: built-in (2-D mixtures, the 8×8 digits) and, later, local files."""
+"""Data sets: built-in (2-D mixtures, the 8×8 digits) and local files (npz, CIFAR, STL-10, image folders)."""
 
-from ganlab.data import digits, files, toy  # noqa: F401  (registers the data sets)
+from ganlab.data import digits, files, images, toy  # noqa: F401  (registers the data sets)
 from ganlab.data.base import DATASETS, Dataset
 
 
