@@ -46,7 +46,7 @@ class Game:
             if pen.player != player or step % pen.every:
                 continue
             key = pen.name if pen.name not in terms else f"{pen.name}_{len(terms)}"
-            terms[key] = pen(batch) * pen.every
+            terms[key] = pen(batch) * pen.every if pen.every != 1 else pen(batch)
         return terms
 
     def total(self, batch: Batch, player: str, step: int = 0) -> torch.Tensor:

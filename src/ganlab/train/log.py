@@ -10,52 +10,42 @@ import torch
 
 
 class TermMeter:
-    """Sums of named loss terms since the last flush, and the first step at which each went
-    non-finite. Nothing here synchronises with the device until ``flush``."""
+    """Named loss terms since the last flush, kept as device tensors: adding one costs a
+    detach and a list append, nothing synchronises with the device until ``flush`` or
+    ``divergence``, and the first non-finite value is found with its exact step."""
 
     def __init__(self) -> None:
-        self.sums: dict[str, torch.Tensor] = {}
-        self.counts: dict[str, int] = {}
-        self.first_bad: dict[str, torch.Tensor] = {}
+        self.values: dict[str, list[torch.Tensor]] = {}
+        self.steps: dict[str, list[int]] = {}
 
     def add(self, prefix: str, terms: dict[str, torch.Tensor], step: int) -> None:
         for key, value in terms.items():
             name = f"{prefix}/{key}"
-            v = value.detach().float()
-            self.sums[name] = self.sums.get(name, 0) + v
-            self.counts[name] = self.counts.get(name, 0) + 1
-            bad = ~torch.isfinite(v)
-            prev = self.first_bad.get(name)
-            stamp = torch.full_like(v, float(step))
-            none = torch.full_like(v, -1.0)
-            cur = torch.where(bad, stamp, none)
-            self.first_bad[name] = cur if prev is None else torch.where(prev >= 0, prev, cur)
+            self.values.setdefault(name, []).append(value.detach())
+            self.steps.setdefault(name, []).append(step)
 
     def divergence(self) -> tuple[str, int] | None:
         """(term, step) of the earliest non-finite value since the last flush, or None."""
         worst: tuple[str, int] | None = None
-        for name, t in self.first_bad.items():
-            s = int(t.item())
-            if s >= 0 and (worst is None or s < worst[1]):
-                worst = (name, s)
+        for name, vals in self.values.items():
+            bad = (~torch.isfinite(torch.stack(vals).float())).nonzero()
+            if len(bad):
+                s = self.steps[name][int(bad[0, 0])]
+                if worst is None or s < worst[1]:
+                    worst = (name, s)
         return worst
 
     def flush(self) -> dict[str, float]:
-        out = {k: float(v.item()) / self.counts[k] for k, v in self.sums.items()}
-        self.sums, self.counts, self.first_bad = {}, {}, {}
+        out = {k: float(torch.stack(v).float().mean().item()) for k, v in self.values.items()}
+        self.values, self.steps = {}, {}
         return out
 
     def state_dict(self) -> dict:
-        return {
-            "sums": {k: torch.as_tensor(v).detach().cpu() for k, v in self.sums.items()},
-            "counts": dict(self.counts),
-            "first_bad": {k: v.detach().cpu() for k, v in self.first_bad.items()},
-        }
+        return {"values": {k: torch.stack(v).float().cpu() for k, v in self.values.items()}, "steps": dict(self.steps)}
 
     def load_state_dict(self, state: dict, device: torch.device | str = "cpu") -> None:
-        self.sums = {k: v.to(device) for k, v in state["sums"].items()}
-        self.counts = {k: int(v) for k, v in state["counts"].items()}
-        self.first_bad = {k: v.to(device) for k, v in state["first_bad"].items()}
+        self.values = {k: list(v.to(device).unbind(0)) for k, v in state["values"].items()}
+        self.steps = {k: [int(s) for s in v] for k, v in state["steps"].items()}
 
 
 class JsonlLog:

@@ -7,6 +7,7 @@ a ``hooks`` object (see ``ganlab.train.run``) does logging, samples and checkpoi
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterable
 from typing import Protocol
@@ -18,18 +19,25 @@ from torch import nn
 from ganlab.config import TrainConfig
 from ganlab.errors import GanlabError
 from ganlab.game import Batch, Game
+from ganlab.train.distributed import DistInfo
 from ganlab.train.ema import EMA
 from ganlab.train.loader import BatchStream
 from ganlab.train.log import TermMeter
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
-    """Adam (β as given), RMSProp (WGAN), or plain SGD (the Dirac-GAN analyses)."""
+def make_optimizer(
+    name: str, params: Iterable[nn.Parameter], lr: float, betas: tuple[float, float], fused: bool = False
+) -> torch.optim.Optimizer:
+    """Adam (β as given), RMSProp (WGAN), or plain SGD (the Dirac-GAN analyses).
+
+    ``fused`` selects the single-kernel Adam on GPUs (one launch for all parameters).
+    """
     params = list(params)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas)
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
     if name == "sgd":
@@ -57,7 +65,9 @@ class Hooks(Protocol):
 class Trainer:
     """Alternating (n_critic D steps, then one G step) or simultaneous GAN training."""
 
-    def __init__(self, G: nn.Module, D: nn.Module, game: Game, data: torch.Tensor, cfg: TrainConfig) -> None:
+    def __init__(
+        self, G: nn.Module, D: nn.Module, game: Game, data: torch.Tensor, cfg: TrainConfig, dist: DistInfo | None = None
+    ) -> None:
         if cfg.simultaneous and cfg.n_critic != 1:
             raise GanlabError("train.simultaneous=true needs train.n_critic=1", "set train.n_critic=1 or train.simultaneous=false")
         for key in ("steps", "batch_size", "n_critic"):
@@ -66,18 +76,35 @@ class Trainer:
         for key in ("lr_d", "lr_g"):
             if not getattr(cfg, key) > 0:
                 raise GanlabError(f"train.{key} must be positive, got {getattr(cfg, key)}")
+        if cfg.precision not in PRECISIONS:
+            raise GanlabError(f'unknown train.precision "{cfg.precision}"', f"choose one of: {', '.join(PRECISIONS)}")
         self.cfg = cfg
+        self.dist = dist or DistInfo()
+        if cfg.batch_size % self.dist.world:
+            raise GanlabError(
+                f"train.batch_size={cfg.batch_size} does not split evenly over {self.dist.world} processes",
+                "use a global batch size divisible by the number of processes",
+            )
+        self.local_batch = cfg.batch_size // self.dist.world
         self.device = resolve_device(cfg.device)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
         self.game = game
         # Seeds first: the global stream drives everything not given its own generator
-        # (interpolation coefficients of penalties, dropout).
-        torch.manual_seed(cfg.seed)
+        # (interpolation coefficients of penalties, dropout); it differs per rank so that
+        # ranks do not draw the same interpolates for different samples.
+        torch.manual_seed(cfg.seed + 1_000_003 * self.dist.rank)
         np.random.seed(cfg.seed)
         random.seed(cfg.seed)
         self.G = G.to(self.device)
         self.D = D.to(self.device)
-        self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g)
-        self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d)
+        self.memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
+        if cfg.channels_last:
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
+        fused = self.device.type == "cuda" and cfg.precision != "fp16"
+        self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, fused)
+        self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, fused)
         try:
             self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
         except ValueError as err:
@@ -87,24 +114,71 @@ class Trainer:
         except ValueError as err:
             raise GanlabError(f"invalid train.batch_size: {err}", "lower train.batch_size") from None
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        # What the steps call: DDP wrappers (one per network) when distributed, compiled
+        # modules when asked. The raw modules stay in self.G / self.D for state and sampling.
+        self.G_train, self.D_train = self._wrap(self.G, "G"), self._wrap(self.D, "D")
+        self.D_frozen = self._compiled(self.D, "D")  # D inside the G step: no DDP hooks, no grads
+        dtype = PRECISIONS[cfg.precision]
+        self.autocast = (
+            (lambda: torch.autocast(self.device.type, dtype=dtype)) if dtype is not None else contextlib.nullcontext
+        )
+        # fp16 needs loss scaling, one scaler per network since their losses differ in scale
+        scaling = cfg.precision == "fp16"
+        self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=scaling)
+        self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=scaling)
         self.step = 0  # G updates done
         self.d_step = 0  # D updates done
         self.meter = TermMeter()
         self.stop_requested = False
+
+    def _compiled(self, net: nn.Module, who: str) -> nn.Module:
+        # torch.compile cannot trace the double backward of gradient penalties: D stays eager
+        # whenever a D penalty differentiates through it.
+        if not self.cfg.compile or (who == "D" and any(p.player == "D" for p in self.game.penalties)):
+            return net
+        return torch.compile(net)
+
+    def _wrap(self, net: nn.Module, who: str) -> nn.Module:
+        net = self._compiled(net, who)
+        if not self.dist.enabled:
+            return net
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        # broadcast_buffers=False: D is called several times per step (reals, fakes, penalty
+        # points); re-broadcasting BatchNorm buffers at each call would be wrong and slow.
+        return DDP(net, device_ids=ids, broadcast_buffers=False)
 
     @property
     def G_eval(self) -> nn.Module:
         """The generator to sample and evaluate with: the EMA copy when there is one."""
         return self.ema.model if self.ema is not None else self.G
 
-    def sample_z(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.G.z_dim, generator=self.noise, device=self.device)
+    def _mine(self, x: torch.Tensor) -> torch.Tensor:
+        """This rank's slice of a global batch."""
+        if not self.dist.enabled:
+            return x
+        return x[self.dist.rank * self.local_batch : (self.dist.rank + 1) * self.local_batch]
+
+    def sample_z(self, n: int | None = None) -> torch.Tensor:
+        """Latent vectors: this rank's slice of a global batch (or ``n`` vectors when given)."""
+        if n is not None:
+            return torch.randn(n, self.G.z_dim, generator=self.noise, device=self.device)
+        return self._mine(torch.randn(self.cfg.batch_size, self.G.z_dim, generator=self.noise, device=self.device))
 
     def _real(self) -> torch.Tensor:
-        x = self.stream.next()
+        x = self._mine(self.stream.next())
+        if x.dim() == 4 and self.cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         # R1 differentiates D at x_real: make it a leaf that requires grad so the penalty can
         # reuse the cached d_real instead of a second forward pass.
         return x.requires_grad_(True) if self.game.needs_real_grad() else x
+
+    def _update(self, loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
 
     def train_step(self) -> None:
         """One G update with its n_critic D updates (or one simultaneous update of both)."""
@@ -114,24 +188,22 @@ class Trainer:
         # D steps
         for _ in range(self.cfg.n_critic):
             x_real = self._real()
-            with torch.no_grad():
-                x_fake = self.G(self.sample_z(len(x_real)))
-            terms = self.game.losses(Batch(self.D, x_real, x_fake), "D", self.d_step)
-            self.opt_d.zero_grad(set_to_none=True)
-            torch.stack(list(terms.values())).sum().backward()
-            self.opt_d.step()
+            with torch.no_grad(), self.autocast():
+                x_fake = self.G_train(self.sample_z())
+            with self.autocast():
+                terms = self.game.losses(Batch(self.D_train, x_real, x_fake), "D", self.d_step)
+            self._update(_total(terms), self.opt_d, self.scaler_d)
             self.game.apply_constraints({"D": self.D})
             self.d_step += 1
         self.meter.add("D", terms, self.step + 1)
 
         # G step: D is frozen (requires_grad off, no detach) so gradients reach G through D
         self.D.requires_grad_(False)
-        z = self.sample_z(self.cfg.batch_size)
-        batch = Batch(self.D, x_real.detach(), self.G(z), G=self.G, z=z)
-        terms = self.game.losses(batch, "G", self.step)
-        self.opt_g.zero_grad(set_to_none=True)
-        torch.stack(list(terms.values())).sum().backward()
-        self.opt_g.step()
+        z = self.sample_z()
+        with self.autocast():
+            batch = Batch(self.D_frozen, x_real.detach(), self.G_train(z), G=self.G_train, z=z)
+            terms = self.game.losses(batch, "G", self.step)
+        self._update(_total(terms), self.opt_g, self.scaler_g)
         self.game.apply_constraints({"G": self.G})
         self.D.requires_grad_(True)
         self.meter.add("G", terms, self.step + 1)
@@ -143,16 +215,18 @@ class Trainer:
 
     def _simultaneous_step(self) -> None:
         """Both players' gradients at the same parameters, then both steps (the discrete
-        simultaneous dynamics of the Dirac-GAN analyses)."""
+        simultaneous dynamics of the Dirac-GAN analyses). Single process, fp32."""
+        if self.dist.enabled or self.cfg.precision != "fp32":
+            raise GanlabError("train.simultaneous=true runs in one process with train.precision=fp32", "drop one of the settings")
         x_real = self._real()
-        z = self.sample_z(len(x_real))
+        z = self.sample_z()
         x_fake = self.G(z)
         d_terms = self.game.losses(Batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
         g_terms = self.game.losses(Batch(self.D, x_real.detach(), x_fake, G=self.G, z=z), "G", self.step)
         d_params = [p for p in self.D.parameters() if p.requires_grad]
         g_params = [p for p in self.G.parameters() if p.requires_grad]
-        d_grads = torch.autograd.grad(torch.stack(list(d_terms.values())).sum(), d_params, allow_unused=True)
-        g_grads = torch.autograd.grad(torch.stack(list(g_terms.values())).sum(), g_params, allow_unused=True)
+        d_grads = torch.autograd.grad(_total(d_terms), d_params, allow_unused=True)
+        g_grads = torch.autograd.grad(_total(g_terms), g_params, allow_unused=True)
         for p, g in zip(d_params, d_grads):
             p.grad = g
         for p, g in zip(g_params, g_grads):
@@ -185,14 +259,18 @@ class Trainer:
             self.train_step()
             s = self.step
             # maintenance, at explicit cadences
+            main = self.dist.is_main  # rank 0 alone writes logs, samples and checkpoints
             if s % cfg.log_every == 0 or s == steps:
                 self.check_finite()
-                hooks.log(self, {"step": s, **self.meter.flush()})
-            if cfg.sample_every and s % cfg.sample_every == 0:
+                record = {"step": s, **self.meter.flush()}
+                if main:
+                    hooks.log(self, record)
+            if cfg.sample_every and s % cfg.sample_every == 0 and main:
                 hooks.sample(self)
             if (cfg.checkpoint_every and s % cfg.checkpoint_every == 0) or s == steps or self.stop_requested:
                 self.check_finite()
-                hooks.checkpoint(self)
+                if main:
+                    hooks.checkpoint(self)
             if self.stop_requested:
                 return False
         return True
@@ -218,6 +296,8 @@ class Trainer:
             "noise": self.noise.get_state(),
             "rng": rng,
             "meter": self.meter.state_dict(),
+            "scaler_g": self.scaler_g.state_dict(),
+            "scaler_d": self.scaler_d.state_dict(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -230,6 +310,9 @@ class Trainer:
         self.stream.load_state_dict(state["stream"])
         self.noise.set_state(state["noise"])
         self.meter.load_state_dict(state["meter"], self.device)
+        if state.get("scaler_g"):
+            self.scaler_g.load_state_dict(state["scaler_g"])
+            self.scaler_d.load_state_dict(state["scaler_d"])
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
         _set_numpy_state(rng["numpy"])
@@ -238,6 +321,17 @@ class Trainer:
             torch.cuda.set_rng_state_all(rng["cuda"])
         self.step = int(state["step"])
         self.d_step = int(state["d_step"])
+        if self.dist.rank:  # the checkpoint holds rank 0's global stream; keep ranks apart
+            torch.manual_seed(self.cfg.seed + 1_000_003 * self.dist.rank + self.step)
+
+
+def _total(terms: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Sum of a player's loss terms in fp32 (a chain of adds: cheaper than stack + sum)."""
+    values = [v if v.dtype == torch.float32 else v.float() for v in terms.values()]
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
 
 
 class DivergenceError(GanlabError):
