@@ -8,8 +8,15 @@ from ganlab.errors import GanlabError
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganlab.nets.init import apply_spectral_norm, init_weights
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.nets.resnet import ResNetDiscriminator, ResNetGenerator
 
-ARCHS = ("auto", "mlp", "dcgan")
+# convolutional (G, D) pairs; both take the same arguments: G(z_dim, channels, resolution, width, norm),
+# D(channels, resolution, width, out_dim, norm)
+IMAGE_NETS: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    "resnet": (ResNetGenerator, ResNetDiscriminator),
+}
+ARCHS = ("auto", "mlp", *IMAGE_NETS)
 VECTOR_OUT_DEFAULT = {"points": 16, "image": 128}  # D's Rⁿ size for vector objectives when unset
 
 
@@ -24,20 +31,21 @@ def build_nets(model, shape: tuple[int, ...], kind: str, d_output: str = "logit"
         raise GanlabError(f'unknown model.arch "{arch}"', f"choose one of: {', '.join(ARCHS)}")
     if arch == "auto":
         arch = "mlp" if kind == "points" else "dcgan"
-    if arch == "dcgan" and len(shape) != 3:
-        raise GanlabError(f"model.arch=dcgan needs images (C, H, W), but the data has samples of shape {shape}", "use model.arch=mlp")
+    if arch in IMAGE_NETS and len(shape) != 3:
+        raise GanlabError(f"model.arch={arch} needs images (C, H, W), but the data has samples of shape {shape}", "use model.arch=mlp")
     d_out = model.d_out or (VECTOR_OUT_DEFAULT[kind] if d_output == "vector" else 1)
     if d_output not in ("vector",) and d_out != 1 and d_output != "energy":
         raise GanlabError(
             f"model.d_out={d_out} but this objective reads a scalar D output",
             "remove model.d_out or use a vector objective (sphere, mmd, cramer)",
         )
+    g_width = model.g_width or model.width
     try:
         if arch == "mlp":
             dim = 1
             for s in shape:
                 dim *= s
-            G: nn.Module = MLPGenerator(model.z_dim, dim, model.width, model.depth, model.g_norm)
+            G: nn.Module = MLPGenerator(model.z_dim, dim, g_width, model.depth, model.g_norm)
             if len(shape) > 1:
                 G = _Reshape(G, shape)
             if d_output == "energy":
@@ -49,14 +57,15 @@ def build_nets(model, shape: tuple[int, ...], kind: str, d_output: str = "logit"
         else:
             c, h, w = shape
             if h != w:
-                raise GanlabError(f"model.arch=dcgan needs square images, got {h}×{w}", "crop or resize the data to a square")
-            G = DCGANGenerator(model.z_dim, c, h, model.width, model.g_norm)
-            if d_output == "energy":
+                raise GanlabError(f"model.arch={arch} needs square images, got {h}×{w}", "crop or resize the data to a square")
+            G_cls, D_cls = IMAGE_NETS[arch]
+            G = G_cls(model.z_dim, c, h, g_width, model.g_norm)
+            if d_output == "energy":  # EBGAN's D is an autoencoder, whatever G's architecture
                 from ganlab.nets.autoencoder import ConvAutoencoder
 
                 D = ConvAutoencoder(c, h, model.width)
             else:
-                D = DCGANDiscriminator(c, h, model.width, d_out, model.d_norm)
+                D = D_cls(c, h, model.width, d_out, model.d_norm)
         init_weights(G, model.init)
         init_weights(D, model.init)
     except ValueError as err:

@@ -1,8 +1,9 @@
 """DCGAN-style convolutional G and D (Radford et al. 2016) with the resolution as a parameter.
 
-Both work at any power-of-two resolution ≥ 8: G starts from a 4×4 map and doubles it with
-stride-2 transposed convolutions, halving the channels; D mirrors it. One class serves 8×8
-digits and 64×64 images alike.
+Both work at any power-of-two resolution ≥ 8 and at 6·2ⁿ ≥ 24: G starts from a 4×4 map (6×6
+for 24, 48, 96, …: SN-GAN's M_g = 6 for STL-10 at 48²) and doubles it with stride-2 transposed
+convolutions, halving the channels; D mirrors it. One class serves 8×8 digits, 48×48 STL-10
+and 64×64 images alike.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import torch
 from torch import nn
 
 
-def _n_stages(resolution: int) -> int:
-    n = math.log2(resolution / 4) if resolution > 0 else -1
-    if resolution < 8 or n != int(n):
-        raise ValueError(f"DCGAN resolution must be a power of two ≥ 8, got {resolution}")
-    return int(n)
+def _n_stages(resolution: int) -> tuple[int, int]:
+    """(start side s, number of doublings n) with resolution = s·2ⁿ: s = 4 (n ≥ 1) or s = 6 (n ≥ 2)."""
+    for start, n_min in ((4, 1), (6, 2)):  # 6×6 starts serve 24, 48, 96; 12² is too small to need one
+        n = math.log2(resolution / start) if resolution > 0 else -1
+        if n >= n_min and n == int(n):
+            return start, int(n)
+    raise ValueError(f"DCGAN resolution must be a power of two ≥ 8 or 6·2ⁿ ≥ 24 (8, 16, 24, 32, 48, 64, 96, …), got {resolution}")
 
 
 def _norm2d(kind: str, channels: int) -> nn.Module:
@@ -36,10 +39,10 @@ class DCGANGenerator(nn.Module):
     def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 64, norm: str = "batch") -> None:
         super().__init__()
         self.z_dim = z_dim
-        n = _n_stages(resolution)
-        c = width * 2 ** (n - 1)  # channels at 4×4, halved at each doubling
+        s, n = _n_stages(resolution)
+        c = width * 2 ** (n - 1)  # channels at s×s, halved at each doubling
         self.c0 = c
-        self.fc = nn.Sequential(nn.Linear(z_dim, c * 16), nn.Unflatten(1, (c, 4, 4)), _norm2d(norm, c), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(z_dim, c * s * s), nn.Unflatten(1, (c, s, s)), _norm2d(norm, c), nn.ReLU())
         blocks: list[nn.Module] = []
         for _ in range(n):
             c_out = max(c // 2, 8)
@@ -59,13 +62,13 @@ class DCGANDiscriminator(nn.Module):
         self, channels: int, resolution: int, width: int = 64, out_dim: int = 1, norm: str = "none"
     ) -> None:
         super().__init__()
-        n = _n_stages(resolution)
+        s, n = _n_stages(resolution)
         c = max(width // 2, 8)
         layers: list[nn.Module] = [nn.Conv2d(channels, c, 3, 1, 1), nn.LeakyReLU(0.2)]
         for _ in range(n):
             layers += [nn.Conv2d(c, c * 2, 4, 2, 1), _norm2d(norm, c * 2), nn.LeakyReLU(0.2)]
             c *= 2
-        layers += [nn.Flatten(), nn.Linear(c * 16, out_dim)]
+        layers += [nn.Flatten(), nn.Linear(c * s * s, out_dim)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
