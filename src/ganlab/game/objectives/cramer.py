@@ -43,7 +43,9 @@ def _flat(h: torch.Tensor) -> torch.Tensor:
 @OBJECTIVES.register("cramer")
 @dataclasses.dataclass(frozen=True)
 class Cramer(Objective):
-    """Cramér GAN (Bellemare et al. 2017, Algorithm 1), one fake batch split into two halves.
+    """Cramér GAN: L_G = E‖h_r − h_g‖ + E‖h_r − h_g′‖ − E‖h_g − h_g′‖ (energy distance of critic features).
+
+    Bellemare et al. 2017, Algorithm 1; one fake batch split into two halves.
 
     f(x) = ‖h(x) − h(x_g′)‖ − ‖h(x)‖;  L_D = −(E f(x_r) − E f(x_g)) + λ E(‖∇f(x̂)‖ − 1)²;
     L_G = E‖h_r − h_g‖ + E‖h_r − h_g′‖ − E‖h_g − h_g′‖.  ``gp_weight`` λ = 10; 0 turns it off.

@@ -74,7 +74,9 @@ G_FORMS = ("saddle", "heuristic")
 @OBJECTIVES.register("f_gan")
 @dataclasses.dataclass(frozen=True)
 class FGAN(Objective):
-    """f-GAN (Nowozin, Cseke & Tomioka, NIPS 2016, eq. 6 and Table 2).
+    """f-GAN: L_D = −(E g_f(d_r) − E f*(g_f(d_f))),  L_G = −E f*(g_f(d_f)) (or −E g_f(d_f)).
+
+    Nowozin, Cseke & Tomioka, NIPS 2016, eq. 6 and Table 2.
 
     L_D = −(E g_f(v_r) − E f*(g_f(v_f)))   (D maximises the variational lower bound of D_f(p‖q))
     L_G = −E f*(g_f(v_f))                  ``g_form="saddle"`` (default): G minimises F

@@ -37,7 +37,7 @@ def _relative_average(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
 @OBJECTIVES.register("rsgan")
 @dataclasses.dataclass(frozen=True)
 class RSGAN(Objective):
-    """Relativistic standard GAN: pairs (x_r, x_f), real i with fake i.
+    """RSGAN: L_D = −E log σ(C_r − C_f),  L_G = −E log σ(C_f − C_r); real i paired with fake i.
 
     L_D = −E log σ(C_r − C_f) = E softplus(−(C_r − C_f))
     L_G = −E log σ(C_f − C_r) = E softplus(−(C_f − C_r))
@@ -57,7 +57,7 @@ class RSGAN(Objective):
 @OBJECTIVES.register("rasgan")
 @dataclasses.dataclass(frozen=True)
 class RaSGAN(Objective):
-    """Relativistic average standard GAN.
+    """RaSGAN: L_D = ½[BCE(C_r − C̄_f, 1) + BCE(C_f − C̄_r, 0)],  L_G with the targets swapped.
 
     L_D = ½[BCE(C_r − C̄_f, 1) + BCE(C_f − C̄_r, 0)]
     L_G = ½[BCE(C_r − C̄_f, 0) + BCE(C_f − C̄_r, 1)]
@@ -77,7 +77,7 @@ class RaSGAN(Objective):
 @OBJECTIVES.register("ralsgan")
 @dataclasses.dataclass(frozen=True)
 class RaLSGAN(Objective):
-    """Relativistic average least-squares GAN.
+    """RaLSGAN: L_D = ½[E(C_r − C̄_f − 1)² + E(C_f − C̄_r + 1)²],  L_G with the signs of 1 swapped.
 
     L_D = ½[E(C_r − C̄_f − 1)² + E(C_f − C̄_r + 1)²]
     L_G = ½[E(C_r − C̄_f + 1)² + E(C_f − C̄_r − 1)²]
@@ -97,7 +97,7 @@ class RaLSGAN(Objective):
 @OBJECTIVES.register("rahinge")
 @dataclasses.dataclass(frozen=True)
 class RaHinge(Objective):
-    """Relativistic average hinge GAN.
+    """RaHinge: L_D = ½[E(1 − (C_r − C̄_f))₊ + E(1 + (C_f − C̄_r))₊],  L_G with real and fake roles swapped.
 
     L_D = ½[E max(0, 1 − (C_r − C̄_f)) + E max(0, 1 + (C_f − C̄_r))]
     L_G = ½[E max(0, 1 + (C_r − C̄_f)) + E max(0, 1 − (C_f − C̄_r))]

@@ -59,7 +59,9 @@ def north_pole_distance(f: torch.Tensor) -> torch.Tensor:
 @OBJECTIVES.register("sphere")
 @dataclasses.dataclass(frozen=True)
 class Sphere(Objective):
-    """Sphere GAN: moments r = 1..R of the geodesic distance d_s from the north pole.
+    """Sphere GAN: L_D = −Σ_r E d_s^r(N, Π⁻¹(d_r)) + Σ_r E d_s^r(N, Π⁻¹(d_f)),  L_G = −Σ_r E d_s^r(N, Π⁻¹(d_f)).
+
+    Moments r = 1..R of the geodesic distance d_s from the north pole N (Park & Kwon 2019).
 
     L_D = −Σ_r E d_s^r(real)/w_r + Σ_r E d_s^r(fake)/w_r,   L_G = −Σ_r E d_s^r(fake)/w_r.
     ``moments`` R = 3 (paper; R = 5 for its ConvNets; the official large runs used R = 1),
