@@ -24,7 +24,7 @@ from ganlab.registry import did_you_mean
 
 @dataclasses.dataclass
 class DataConfig:
-    name: str = "digits"  # registry name: digits (8×8, ships with scikit-learn), ring8, grid25
+    name: str = "digits"  # registry name: digits (8×8, ships with scikit-learn), ring8, grid25, npz, cifar10, cifar100, stl10, folder
     path: str | None = None  # local file for data sets read from disk; None for built-in data
     n_points: int = 100_000  # size of a 2-D mixture training set (PacGAN uses 100,000)
     seed: int = 0  # fixes the mixture sample and the digits train / validation / test split
