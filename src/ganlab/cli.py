@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,19 @@ from ganlab.errors import GanlabError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130  # a second Ctrl-C, as a shell reports death by SIGINT
+EXIT_CODES = (
+    "exit codes: 0 done, or stopped by SIGINT / SIGTERM after saving a checkpoint (stderr then says how to resume); "
+    "1 internal error; 2 bad input (one line on stderr, --debug for the traceback); 130 interrupted by a second Ctrl-C"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error every other ganlab error has."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        sys.stderr.write(f"ganlab: error: {message} — see `{self.prog} --help`\n")
+        sys.exit(EXIT_USER_ERROR)
 
 
 def _first_line(obj: object) -> str:
@@ -56,9 +70,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
             import yaml
 
             print(yaml.safe_dump(to_dict(cfg), sort_keys=False), end="")
-            from ganlab.train.run import build
+            from ganlab.train import Trainer
+            from ganlab.train.run import build, check, check_out_folder
 
-            build(cfg)  # checks names, data and networks without training
+            # everything a run checks before its first step, without training or writing
+            dataset, game, G, D = build(cfg)
+            check(cfg, dataset)
+            Trainer(G, D, game, dataset.train, cfg.train)
+            if args.out:
+                check_out_folder(Path(args.out), args.overwrite)
             return 0
         out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
     if not args.quiet:
@@ -114,7 +134,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganlab", description="Train, evaluate and analyse GANs.")
+    p = _Parser(prog="ganlab", description="Train, evaluate and analyse GANs.", epilog=EXIT_CODES)
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -122,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a GAN (default: the digits)",
         description="Train a GAN. With no arguments: the embedded default, a GAN on the 8×8 digits.",
+        epilog=EXIT_CODES,
     )
     t.add_argument("config", nargs="?", help="YAML file of overrides (see configs/)")
     t.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr_d=4e-4 game.objective=hinge")
@@ -170,8 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ganlab: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("ganlab: interrupted", file=sys.stderr)
-        return 130
+        print("ganlab: interrupted; the last checkpoint is intact (resume with ganlab train --resume RUN)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as err:  # noqa: BLE001 — the last line of defence: one line, not a traceback
         if args.debug:
             raise

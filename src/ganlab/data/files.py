@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from ganlab.data.base import DATASETS, Dataset
 from ganlab.errors import GanlabError
 
 SPLIT = (0.8, 0.1, 0.1)  # train / validation / test shares of a file without its own splits
+MIN_SAMPLES = 10  # fewest samples that leave every split (80 / 10 / 10 %) at least one
 
 
 def _require_file(cfg, what: str) -> Path:
@@ -39,31 +39,39 @@ def validate_array(x: np.ndarray, path: Path) -> torch.Tensor:
     """Check an array of samples: numeric, finite, (N, D) points or (N, C, H, W) images in [−1, 1]."""
     if x.dtype.kind not in "fiu":
         raise GanlabError(f"{path} holds {x.dtype} data, not numbers", "store float32 samples (points, or images in [−1, 1])")
-    if x.ndim not in (2, 4) or len(x) < 2:
+    if x.ndim not in (2, 4) or 0 in x.shape:
         raise GanlabError(
             f"{path} holds an array of shape {x.shape}",
-            "store (N, D) points or (N, C, H, W) images with N ≥ 2",
+            f"store (N, D) points or (N, C, H, W) images with N ≥ {MIN_SAMPLES} and no empty axis",
         )
     if x.dtype.kind == "u" and x.ndim == 4:
+        if x.max() > 255:
+            raise GanlabError(f"{path} holds integer images up to {x.max()}", "store uint8 images (0..255) or floats in [−1, 1]")
         x = x.astype(np.float32) / 127.5 - 1.0  # uint8 images → [−1, 1]
-    x = x.astype(np.float32)
     if not np.isfinite(x).all():
         bad = int((~np.isfinite(x)).sum())
         raise GanlabError(f"{path} contains {bad} NaN or infinite values", "clean the data before training")
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise GanlabError(f"{path} holds values beyond the float32 range (±3.4e38)", "rescale the data before training")
     if x.ndim == 4 and (x.min() < -1.0 - 1e-4 or x.max() > 1.0 + 1e-4):
         raise GanlabError(
             f"{path} holds images with values in [{x.min():.3g}, {x.max():.3g}]",
             "scale float images to [−1, 1] (uint8 images are scaled automatically)",
         )
+    if len(x) < MIN_SAMPLES:
+        raise GanlabError(f"{path} holds only {len(x)} samples", f"store at least {MIN_SAMPLES}, so that each split gets one")
     return torch.from_numpy(x)
 
 
-@DATASETS.register("npz")
-def npz(cfg) -> Dataset:
-    """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W)."""
-    path = _require_file(cfg, "a .npz array")
+def _read_array(path: Path) -> np.ndarray:
+    """The samples of a .npz (array ``x``, or its only array) or .npy file, without unpickling."""
     try:
-        with np.load(path, allow_pickle=False) as f:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # a .npy file
+            return loaded
+        with loaded as f:
             keys = list(f.keys())
             if "x" in keys:
                 key = "x"
@@ -73,11 +81,22 @@ def npz(cfg) -> Dataset:
                 raise GanlabError(
                     f"{path} has arrays {keys} but none named x", "save the samples under the name x: np.savez(path, x=samples)"
                 )
-            x = f[key]
+            return f[key]
     except GanlabError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise GanlabError(f"cannot read {path} as .npz ({str(err).splitlines()[0][:100]})", "write it with numpy.savez") from None
+    except PermissionError:
+        raise GanlabError(f"cannot read {path}: permission denied", "make the file readable (chmod u+r) or copy it") from None
+    except Exception as err:
+        # whatever numpy, zipfile or zlib raise on a damaged or foreign file, the fix is the same
+        first = (str(err).splitlines() or [type(err).__name__])[0][:100]
+        raise GanlabError(f"cannot read {path} as .npz or .npy ({first})", "write the samples with numpy.savez(path, x=samples)") from None
+
+
+@DATASETS.register("npz")
+def npz(cfg) -> Dataset:
+    """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W)."""
+    path = _require_file(cfg, "a .npz array")
+    x = _read_array(path)
     data = validate_array(x, path)
     idx = split_indices(len(data), cfg.seed)
     return Dataset(

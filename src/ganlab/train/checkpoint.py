@@ -9,9 +9,11 @@ so a crash or a full disk leaves either the old file or the new one, never half 
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,22 @@ from ganlab.errors import GanlabError
 
 SCHEMA = 1  # bump when the layout of a checkpoint changes
 _NAME = re.compile(r"^step_(\d{8})\.pt$")
+_PARTIAL = re.compile(r"^\..+\.tmp-\d+$")  # what atomic_write_bytes leaves behind when killed mid-write
+BEST = "best.pt"  # the best checkpoint by train.best_metric; its name keeps it out of pruning
+
+# value name (as ``ganlab.metrics.evaluate`` reports it) → (metric computing it, higher is better)
+BEST_METRICS: dict[str, tuple[str, bool]] = {
+    "fid": ("fid", False),
+    "kid_mean": ("kid", False),
+    "is_mean": ("inception_score", True),
+    "precision": ("precision_recall", True),
+    "recall": ("precision_recall", True),
+    "modes": ("mode_coverage", True),
+    "hq": ("mode_coverage", True),
+    "reverse_kl": ("mode_coverage", False),
+    "mre": ("mre", False),
+    "parzen_ll": ("parzen", True),
+}
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -50,11 +68,24 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         pass  # some file systems cannot fsync a directory; the rename itself is still atomic
 
 
-def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
-    """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema."""
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> bytes:
+    """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema;
+    returns the bytes written, so that a copy (best.pt) costs no second serialisation."""
     buf = io.BytesIO()
     torch.save({"schema": SCHEMA, **state}, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    data = buf.getvalue()
+    atomic_write_bytes(path, data)
+    return data
+
+
+def _unpickling_reason(err: Exception) -> tuple[bool, str]:
+    """(whether the file names code to run, the informative part of torch's long message)."""
+    text = str(err)
+    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if found:
+        return True, f"it imports {found.group(1)}"
+    found = re.search(r"WeightsUnpickler error:\s*([^\n]+)", text)
+    return False, (found.group(1) if found else text.strip().split("\n")[0])[:120]
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -63,20 +94,26 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if not path.is_file():
         raise GanlabError(f"checkpoint {path} does not exist", "check the path; checkpoints live in RUN/checkpoints/")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():
+            # torch warns (on stderr) about pickle protocols it did not write; the file is
+            # either loaded or refused below, with one line
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        msg = str(err).split("\n")[0]
-        if "weights_only" in str(err) or "Unsupported" in str(err) or "global" in str(err).lower():
+        runs_code, reason = _unpickling_reason(err)
+        if runs_code:
             raise GanlabError(
-                f"refusing to load {path}: it contains objects that could run code ({msg[:120]})",
+                f"refusing to load {path}: it contains objects that could run code ({reason})",
                 "only load checkpoints written by ganlab; re-create this one from a trusted source",
             ) from None
-        raise GanlabError(f"checkpoint {path} is corrupt ({msg[:120]})", "delete it and resume from an earlier checkpoint") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError) as err:
+        raise GanlabError(
+            f"checkpoint {path} is corrupt or not a torch.save file ({reason})", "delete it and resume from an earlier checkpoint"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
         msg = str(err).split("\n")[0][:120]
         raise GanlabError(f"checkpoint {path} is truncated or corrupt ({msg})", "delete it and resume from an earlier checkpoint") from None
     if not isinstance(state, dict) or "schema" not in state:
-        raise GanlabError(f"{path} is not a ganlab checkpoint", "pass a file from a run's checkpoints/ folder")
+        raise GanlabError(f"{path} is not a ganlab checkpoint (no schema stamp)", "pass a file from a run's checkpoints/ folder")
     if state["schema"] != SCHEMA:
         raise GanlabError(
             f"checkpoint {path} has schema {state['schema']}, this ganlab reads schema {SCHEMA}",
@@ -100,13 +137,40 @@ def list_checkpoints(folder: str | Path) -> list[tuple[int, Path]]:
 
 def latest_checkpoint(folder: str | Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], Path, list[str]] | None:
     """The newest checkpoint that loads, with warnings about newer ones that did not."""
-    warnings: list[str] = []
+    skipped: list[str] = []
     for _, path in reversed(list_checkpoints(folder)):
         try:
-            return load_checkpoint(path, map_location), path, warnings
+            return load_checkpoint(path, map_location), path, skipped
         except GanlabError as err:
-            warnings.append(f"skipped {path.name}: {err.problem}")
+            skipped.append(f"skipped {path.name}: {err.problem}")
     return None
+
+
+def set_aside_newer(folder: str | Path, step: int) -> list[Path]:
+    """Before resuming from ``step``: rename newer checkpoints (ones that did not load) to
+    ``*.pt.bad`` and delete half-written temporary files, so that pruning counts only good
+    checkpoints and nothing unreadable is silently overwritten. Returns the renamed files."""
+    folder = Path(folder)
+    renamed = []
+    for s, path in list_checkpoints(folder):
+        if s > step:
+            bad = path.with_name(path.name + ".bad")
+            path.replace(bad)
+            renamed.append(bad)
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if _PARTIAL.match(p.name):
+                p.unlink(missing_ok=True)
+    return renamed
+
+
+def is_better(name: str, value: float, best: float | None) -> bool:
+    """Whether ``value`` of metric value ``name`` beats ``best`` (None: nothing yet); NaN never does."""
+    if not math.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value > best if BEST_METRICS[name][1] else value < best
 
 
 def prune(folder: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
