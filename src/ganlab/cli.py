@@ -179,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version or a usage error (its one line is printed): a code, for callers in-process
+        return int(done.code or 0)
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR

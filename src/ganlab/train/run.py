@@ -60,6 +60,7 @@ from ganlab.train.trainer import OPTIMIZERS, DivergenceError, Trainer, resolve_d
 
 N_SAMPLES = 64  # images in a sample grid (2-D data: 2,000 points)
 _SAMPLE_NAME = re.compile(r"^step_(\d{8})\.png$")
+_DEVICE = re.compile(r"^(cpu|auto|mps|cuda(:\d{1,3})?)$")
 
 
 @dataclasses.dataclass
@@ -95,7 +96,15 @@ def check(cfg: Config, dataset: Dataset) -> None:
     run it accepts does not fail at its first step. (Loading a finished run for sampling does
     not: it need not train on the device it was trained on.)"""
     t = cfg.train
-    resolve_device(t.device)
+    # torch.device accepts names (meta, xpu, mps, cpu:3, …) that fail only when the nets are
+    # moved there; accept what a run can use here, and say which
+    if not _DEVICE.match(t.device):
+        raise GanlabError(f'unknown train.device "{t.device}"', "use cpu, cuda, cuda:N or auto")
+    device = resolve_device(t.device)
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise GanlabError("train.device=mps but no Apple GPU is available", "use train.device=cpu or auto")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise GanlabError(f"train.device={t.device} but this machine has {torch.cuda.device_count()} GPU(s)", "use cuda:0 … or auto")
     for key in ("optimizer_d", "optimizer_g"):
         name = getattr(t, key)
         if name not in OPTIMIZERS:
