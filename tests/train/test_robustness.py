@@ -315,3 +315,31 @@ def test_full_disk_while_writing_a_checkpoint(tmp_path, monkeypatch, capsys):
     assert load_checkpoint(out / "checkpoints" / "step_00000005.pt")["step"] == 5
     assert main(["train", "--resume", str(out), "--quiet"]) == 0
     assert_same_weights(newest(ref), newest(out))
+
+
+def test_resume_cuts_sample_grids_and_partial_files_back_to_the_checkpoint(tmp_path, monkeypatch):
+    """What a kill leaves behind past the checkpoint (a half-written sample grid, a temporary
+    checkpoint file) is removed or rewritten on resume, so the folder matches an uninterrupted run."""
+    over = [*TINY, "train.steps=20", "train.sample_every=5", "train.checkpoint_every=10"]
+    full = train(make_config(overrides=over), tmp_path / "full", quiet=True)
+    from ganlab.train import Trainer
+
+    original = Trainer.train_step
+
+    def stop_at_13(self):
+        original(self)
+        if self.step == 13:
+            self.stop_requested = True
+
+    monkeypatch.setattr(Trainer, "train_step", stop_at_13)
+    out = train(make_config(overrides=over), tmp_path / "r", quiet=True)
+    monkeypatch.setattr(Trainer, "train_step", original)
+    (out / "samples" / "step_00000015.png").write_bytes(b"\x89PNG torn")  # as if killed while writing it
+    (out / "samples" / "step_00000025.png").write_bytes(b"from a run with other settings")
+    (out / "checkpoints" / ".step_00000020.pt.tmp-4242").write_bytes(b"half")
+    resume(out, quiet=True)
+    names = sorted(p.name for p in (out / "samples").iterdir())
+    assert names == sorted(p.name for p in (full / "samples").iterdir()) == [f"step_000000{s:02d}.png" for s in (5, 10, 15, 20)]
+    assert (out / "samples" / "step_00000015.png").stat().st_size > 1000
+    assert not [p for p in (out / "checkpoints").iterdir() if ".tmp-" in p.name]
+    assert without_time(read_jsonl(full / "log.jsonl")) == without_time(read_jsonl(out / "log.jsonl"))
