@@ -100,3 +100,14 @@ def test_tf_average_pool_excludes_padding():
     from ganlab.metrics.inception import tf_avg_pool
 
     assert torch.all(tf_avg_pool(torch.ones(1, 1, 4, 4)) == 1)  # corners average 4 real ones, not 4/9
+
+
+def test_inception_features_do_not_depend_on_the_batch(weights_file):
+    from ganlab.metrics import evaluate
+
+    imgs = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)
+    other = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)
+    common = dict(features="inception", feature_options={"weights": weights_file, "check_hash": False})
+    one = evaluate(None, other, ["fid"], fake=imgs, batch_size=1, **common)["values"]["fid"]
+    four = evaluate(None, other, ["fid"], fake=imgs, batch_size=4, **common)["values"]["fid"]
+    assert one == pytest.approx(four, rel=1e-5)

@@ -198,6 +198,14 @@ class FIDInception(FeatureNet):
         self.Mixed_7c = InceptionE(2048, max_pool=True)
         self.fc = nn.Linear(2048, 1008)
 
+    @torch.no_grad()
+    def extract(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        # cuDNN convolutions default to TF32 on Ampere+ GPUs, a silent 1e-3 change of the
+        # features that no reference number was computed with (REFERENCES §5.7): keep fp32
+        cudnn = torch.backends.cudnn
+        with cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark, deterministic=cudnn.deterministic, allow_tf32=False):
+            return super().extract(x)
+
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         x = to_uint8(x)
         if x.shape[1] == 1:
