@@ -1,0 +1,69 @@
+"""Localized GAN and the Laplace–Beltrami regulariser."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganlab.geometry.laplace_beltrami import (
+    Classifier,
+    lb_regulariser,
+    orthonormal_tangents,
+    select_labelled,
+    tangent_derivatives,
+    train_classifier,
+)
+from ganlab.geometry.localized import LocalGenerator, LocalizedConfig, edits, load_localized, orthonormality, train_localized
+
+
+def test_g_x_0_is_x_after_short_training(tmp_path):
+    x = torch.rand(80, 1, 8, 8) * 2 - 1
+    model = train_localized(x, LocalizedConfig(steps=15, width=32, batch_size=16), progress=False)
+    torch.testing.assert_close(model.G(x, torch.zeros(80, 8)), x)
+    assert model.history[-1]["ortho"] < model.history[0]["ortho"]  # the regulariser is being optimised
+    model.save(tmp_path / "m.pt")
+    again = load_localized(tmp_path / "m.pt")
+    z = torch.randn(80, 8)
+    torch.testing.assert_close(again.G(x, z), model.G(x, z))
+    assert edits(model.G, x[:2], directions=2, ts=(-1, 0, 1)).shape == (12, 1, 8, 8)
+    torch.testing.assert_close(edits(model.G, x[:2], directions=2, ts=(-1, 0, 1))[1], x[0])  # t = 0 is x
+
+
+def test_local_tangents_match_autograd_and_orthonormality():
+    G = LocalGenerator((6,), z_dim=3, width=16)
+    x = torch.randn(4, 6)
+    J = G.tangents(x)
+    ref = torch.autograd.functional.jacobian(lambda z: G(x[1:2], z[None])[0], torch.zeros(3))
+    torch.testing.assert_close(J[1], ref)
+    Q, _ = torch.linalg.qr(torch.randn(4, 6, 3))
+    assert orthonormality(Q).item() == pytest.approx(0, abs=1e-10)
+    assert orthonormality(2 * Q).item() == pytest.approx(27.0, rel=1e-5)  # 3 diagonal entries (4 − 1)²
+    orthonormality(J).backward()  # differentiable w.r.t. the parameters through the jvp
+    assert G.h[0].weight.grad is not None and G.h[0].weight.grad.abs().sum() > 0
+
+
+def test_lb_regulariser_zero_for_f_constant_along_tangents():
+    torch.manual_seed(1)
+    T = orthonormal_tangents(torch.randn(1, 10, 3)).expand(5, 10, 3)  # the same tangent plane at every x
+    W = torch.randn(4, 10)
+    W = W - (W @ T[0]) @ T[0].T  # rows orthogonal to the tangents: f does not change along them
+    x = torch.randn(5, 10)
+    assert lb_regulariser(lambda v: torch.tanh(v @ W.T), x, T).item() == pytest.approx(0, abs=1e-10)
+    V = torch.randn(4, 10)
+    f = lambda v: v @ V.T  # noqa: E731
+    torch.testing.assert_close(lb_regulariser(f, x, T), (V @ T[0]).pow(2).sum())  # ‖Tᵀ∇f‖²_F of a linear f
+    assert tangent_derivatives(f, x, T).shape == (3, 5, 4)
+
+
+def test_lb_regulariser_differentiable_and_classifier_trains():
+    x = torch.randn(30, 1, 8, 8)
+    y = torch.arange(30) % 3
+    T = orthonormal_tangents(torch.randn(30, 64, 2))
+    clf = Classifier(64, 3, width=16)
+    lb_regulariser(clf, x, T).backward()
+    assert clf.net[0].weight.grad.abs().sum() > 0
+    from ganlab.geometry.laplace_beltrami import SSLConfig
+
+    f = train_classifier(x, y, x, T, SSLConfig(steps=5, width=16, unlabelled_batch=8))
+    assert f(x).shape == (30, 3)
+    picks = select_labelled(np.repeat(np.arange(3), 5), 2, seed=0)
+    assert len(picks) == 6 and set(np.bincount(picks // 5)) == {2}
