@@ -91,3 +91,9 @@ def test_equilibrium_is_one_half_for_an_indifferent_discriminator(ring8):
 
     v = evaluate(MixtureSampler(ring8.centres, ring8.sigma), ring8, ["equilibrium"], n=100, discriminator=Half())
     assert v["values"]["d_real"] == 0.5 and v["values"]["d_fake"] == 0.5
+
+
+def test_mre_reports_per_sample_values(digits):
+    r = evaluate(LinearImages(), digits, ["mre"], options={"mre": {"n": 10, "steps": 5}})
+    per = r["per_sample"]["mre"]
+    assert len(per) == 10 and r["values"]["mre"] == pytest.approx(np.mean(per))

@@ -74,6 +74,7 @@ class EvalContext:
         self._nets: dict[str, FeatureNet] = {}
         self._cache: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         self.log: list[tuple[str, str, Any]] = []  # (role, what, detail) accesses of the running metric
+        self.per_sample: dict[str, list[float]] = {}  # per-example values a metric reports beside its mean
 
     # --- samples -------------------------------------------------------------------------------
     def samples(self, role: str) -> torch.Tensor:

@@ -4,7 +4,8 @@ A result is a dict ready for JSON:
     {"values":   {"fid": …, "kid_mean": …, …},                 flat, one float per name
      "protocol": {"ganlab_version", "seed", "dataset", "split", "n_generated", "n_real",
                   "features": {"name", "sha256"},
-                  "metrics": {name: {"n_generated", "n_real", "features": {net: sha256}, "options"}}}}
+                  "metrics": {name: {"n_generated", "n_real", "features": {net: sha256}, "options"}}},
+     "per_sample": {"mre": [...]}}                                only when a metric reports them
 The per-metric protocol is built from what each metric actually read (context access log).
 """
 
@@ -102,7 +103,7 @@ def evaluate(
     used_nets = {k: v for m in per_metric.values() for k, v in m.get("features", {}).items()}
     from ganlab import __version__
 
-    return {
+    result: dict[str, Any] = {
         "values": values,
         "protocol": {
             "ganlab_version": __version__,
@@ -115,6 +116,9 @@ def evaluate(
             "metrics": per_metric,
         },
     }
+    if ctx.per_sample:
+        result["per_sample"] = ctx.per_sample  # e.g. MRE of every test example, in reference-split order
+    return result
 
 
 def _usage(ctx: EvalContext) -> dict[str, Any]:

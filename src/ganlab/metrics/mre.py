@@ -77,6 +77,7 @@ def mre(fake: Side, real: Side, *, restarts: int = RESTARTS, steps: int = STEPS,
         raise GanlabError("mre needs the generator itself, not samples", "pass a generator to evaluate")
     x = real.x[:n] if n else real.x
     errs = reconstruction_errors(ctx.generator, x, restarts=restarts, steps=steps, lr=lr, seed=ctx.seed, device=ctx.device)
+    ctx.per_sample["mre"] = (errs / x[0].numel()).tolist()  # per test example, same units as "mre"
     return mre_from_errors(errs, x[0].numel())
 
 
