@@ -35,7 +35,7 @@ def discriminator_means(
 
 @METRICS.register("equilibrium")
 def equilibrium(fake: Side, real: Side, *, D: nn.Module | None = None) -> dict[str, float]:
-    """Takes the discriminator as ``D`` (or the evaluation's ``discriminator``)."""
+    """Mean σ(D) on real and generated samples (→ ½ at equilibrium); D from ``D`` or the evaluation."""
     D = D if D is not None else fake.ctx.discriminator
     if D is None:
         raise GanlabError("equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium")

@@ -65,6 +65,7 @@ class Identity(FeatureNet):
 
 @FEATURES.register("identity")
 def identity() -> FeatureNet:
+    """The samples themselves, flattened (2-D points)."""
     return Identity()
 
 
@@ -122,6 +123,7 @@ def digits(weights: str | Path | None = None) -> FeatureNet:
 
 @FEATURES.register("inception")
 def inception(weights: str | Path | None = None, check_hash: bool = True) -> FeatureNet:
+    """The FID Inception (TF 2015-12-05 graph), weights from a local file with a hash check."""
     from ganlab.metrics.inception import load_inception
 
     return load_inception(weights, check_hash=check_hash)

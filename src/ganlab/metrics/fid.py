@@ -79,7 +79,7 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 @METRICS.register("fid")
 def fid(fake: Side, real: Side, *, method: str = "eigvals", real_stats: str | None = None) -> dict[str, float]:
-    """FID on the evaluation's features; ``real_stats`` (.npz) replaces the real side's features."""
+    """Fréchet distance of feature Gaussians; ``real_stats`` (.npz with mu, sigma) replaces the real side."""
     mu1, s1 = feature_stats(fake.features())
     mu2, s2 = load_stats(real_stats) if real_stats else feature_stats(real.features())
     return {"fid": frechet_distance(mu1, s1, mu2, s2, method=method)}

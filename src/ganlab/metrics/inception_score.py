@@ -31,5 +31,5 @@ def inception_score_from_logits(logits: np.ndarray, splits: int = 10) -> dict[st
 
 @METRICS.register("inception_score")
 def inception_score(fake: Side, real: Side, *, splits: int = 10) -> dict[str, float]:
-    """IS of the generated samples only; the real side is not used."""
+    """Inception Score exp E KL(p(y|x) ‖ p(y)) of the generated samples, mean ± std over splits."""
     return inception_score_from_logits(fake.logits(), splits=splits)

@@ -44,4 +44,5 @@ def kid_from_features(
 
 @METRICS.register("kid")
 def kid(fake: Side, real: Side, *, subsets: int = 100, subset_size: int = 1000) -> dict[str, float]:
+    """KID: unbiased MMD² with the cubic polynomial kernel, mean ± std over random subsets."""
     return kid_from_features(fake.features(), real.features(), subsets=subsets, subset_size=subset_size, seed=fake.ctx.seed)

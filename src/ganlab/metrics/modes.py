@@ -44,7 +44,7 @@ def mode_coverage_from_samples(x: np.ndarray, centres: np.ndarray, sigma: float,
 
 @METRICS.register("mode_coverage")
 def mode_coverage(fake: Side, real: Side, *, n_std: float = HQ_STDS) -> dict[str, float]:
-    """Needs a mixture data set as the reference (its mode centres and σ); the real samples are not used."""
+    """Modes covered, share of samples within 3σ of a mode, reverse KL to uniform (2-D mixtures)."""
     ds = fake.ctx.dataset
     if ds is None or getattr(ds, "centres", None) is None:
         raise GanlabError(

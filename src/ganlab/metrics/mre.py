@@ -71,7 +71,7 @@ def mre_from_errors(errors: torch.Tensor, dims: int) -> dict[str, float]:
 
 @METRICS.register("mre")
 def mre(fake: Side, real: Side, *, restarts: int = RESTARTS, steps: int = STEPS, lr: float = LR, n: int | None = None) -> dict[str, float]:
-    """MRE of the reference split (use split="test"); ``n`` limits how many examples are used."""
+    """Minimum reconstruction error min_z ‖G(z) − x‖² of the reference split; ``n`` limits the examples."""
     ctx = real.ctx
     if ctx.generator is None:
         raise GanlabError("mre needs the generator itself, not samples", "pass a generator to evaluate")

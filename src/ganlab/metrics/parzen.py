@@ -45,7 +45,7 @@ def select_sigma(val: np.ndarray, centres: np.ndarray, sigmas: np.ndarray) -> tu
 
 @METRICS.register("parzen")
 def parzen(fake: Side, real: Side, *, sigmas: list[float] | None = None, sigma: float | None = None) -> dict[str, float]:
-    """Parzen LL of the reference split; σ fixed by ``sigma`` or chosen on the data set's validation split."""
+    """Parzen-window log-likelihood of the reference split; σ chosen on the validation split or given."""
     samples = fake.x.numpy()
     if sigma is None:
         ds = fake.ctx.dataset

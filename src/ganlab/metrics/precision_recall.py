@@ -68,9 +68,11 @@ def _nearest(queries: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 @METRICS.register("precision_recall")
 def precision_recall(fake: Side, real: Side, *, k: int = 3) -> dict[str, float]:
+    """Improved precision (generated inside real manifold) and recall (real inside generated), k = 3."""
     return precision_recall_from_features(fake.features(), real.features(), k=k)
 
 
 @METRICS.register("density_coverage")
 def density_coverage(fake: Side, real: Side, *, k: int = 5) -> dict[str, float]:
+    """Density and coverage (Naeem et al. 2020) around the real samples, k = 5."""
     return density_coverage_from_features(fake.features(), real.features(), k=k)
