@@ -89,7 +89,11 @@ class DiracField:
         """The field at the loaded state (see the class docstring for ``part`` and ``step``)."""
         steps = range(self.period) if step is None else [step]
         total = None
-        with torch.enable_grad():  # callers may sit under no_grad (e.g. evaluation code)
+        # Penalties on random interpolates (gp, wgan_div, Cramér's critic) draw α ~ U[0, 1]: a fixed
+        # seed per evaluation makes the field a function of the state (adaptive solvers need
+        # that, and the table is then reproducible) without touching the caller's RNG.
+        with torch.enable_grad(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
             for s in steps:
                 g = torch.cat(self._grads(part, s, create_graph))
                 total = g if total is None else total + g
