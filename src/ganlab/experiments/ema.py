@@ -1,0 +1,92 @@
+"""Generator weight EMA (seed 004): quality of the raw G and of its averages on the same runs.
+
+Seed 004: GAN training oscillates around the equilibrium; the exponential moving average of
+the weights sits near the centre of the orbit, so sampling from it gives better samples.
+Each run trains once and keeps three generators: the raw G, the trainer's EMA (train.ema =
+0.999) and a second average with decay 0.9999 (``ganlab.train.ema.EMA``), all scored with
+the same samples. Note the trainer's warm-up β_t = min(β, (1 + t)/(10 + t)): both averages
+use β_t = (1 + t)/(10 + t) until step ≈ 9,000, so they can differ only in longer runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+
+SETUPS = {
+    "non-saturating, no penalty": ("game.objective=non_saturating",),
+    "non-saturating + R1 γ=1": ("game.objective=non_saturating", "game.penalties=[{name: r1, gamma: 1}]"),
+}
+GENERATORS = ("raw G", "EMA 0.999", "EMA 0.9999")
+
+
+@experiment("ema", seeds=2)
+def run(ctx: Context) -> None:
+    """Raw G vs EMA 0.999 vs EMA 0.9999 of the same runs on ring8 (modes, % HQ, reverse KL).
+
+    Quick: no penalty only, 300 G steps, 1 seed. Full: both setups, 10,000 G steps (past the
+    warm-up, so that the two decays differ), evaluated every 1,000 steps, 2 seeds (measured CPU
+    time in docs/results/ema/README.md).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, every = ctx.size(300, 10_000), ctx.size(100, 1000)
+    setups = dict(list(SETUPS.items())[: ctx.size(1, len(SETUPS))])
+    rows, curves = [], {}
+    for label, over in setups.items():
+        per_seed = []
+        finals: dict[str, dict[str, list[float]]] = {g: {"modes": [], "hq": [], "kl": []} for g in GENERATORS}
+        for seed in range(ctx.seeds):
+            cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", f"train.seed={seed}", "train.ema=0.999", *over])
+
+            def measure(run, step: int) -> dict:  # noqa: ANN001
+                gens = {"raw G": run.trainer.G, "EMA 0.999": run.trainer.G_eval, "EMA 0.9999": run.extra_ema[0.9999].model}
+                out = {}
+                for name, G in gens.items():
+                    m = modes_of(G, run.dataset, seed=0)  # same z for all three generators
+                    out[name] = {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
+                return out
+
+            run_ = train_loop(cfg, every=every, callback=measure, extra_ema=(0.9999,), desc=f"ema {label} s{seed}")
+            per_seed.append(run_.history)
+            last = run_.history[-1]
+            for g in GENERATORS:
+                for k in ("modes", "hq", "kl"):
+                    finals[g][k].append(last[g][k])
+        curves[label] = per_seed
+        for g in GENERATORS:
+            rows.append({"setup": label, "generator": g, "modes": stat(finals[g]["modes"], 1), "hq": stat(finals[g]["hq"], 1),
+                         "kl": stat(finals[g]["kl"], 2)})  # fmt: skip
+    ctx.table("ema", rows, [("setup", "setup"), ("generator", "generator"), ("modes", "modes of 8"), ("hq", "% HQ"),
+                            ("kl", "reverse KL")],
+              title=f"ring8 after {steps} G steps, same runs, mean ± std over {ctx.seeds} seed(s)",
+              notes="MLP width 64, batch 256, z ∈ R², Adam 2e-4 β = (0.5, 0.999); "
+              "2,500 samples from the same z for each generator.")  # fmt: skip
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4), squeeze=False)
+    for ax, (label, per_seed) in zip(axes[0], curves.items()):
+        n = min(len(h) for h in per_seed)
+        xs = [r["step"] for r in per_seed[0][:n]]
+        for i, g in enumerate(GENERATORS):
+            ys = np.array([[r[g]["hq"] for r in h[:n]] for h in per_seed]).mean(0)
+            ax.plot(xs, ys, label=g, color=f"C{i}", ls="-" if i < 2 else "--")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("generator step")
+        ax.set_ylabel("% high-quality samples")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(ctx.figure("ema_hq", f"% HQ along training of the raw G and its two averages (mean of {ctx.seeds} seeds)"), dpi=85)
+    plt.close(fig)
+    verdicts = []
+    for label in setups:
+        raw = next(r for r in rows if r["setup"] == label and r["generator"] == "raw G")["hq"].mean
+        ema = next(r for r in rows if r["setup"] == label and r["generator"] == "EMA 0.999")["hq"].mean
+        verdicts.append(f"{label}: EMA 0.999 {ema:.1f} % HQ vs raw {raw:.1f} % ({'better' if ema > raw else 'not better'})")
+    ctx.text("**Verdict** (seed 004: the EMA sits near the equilibrium, so it samples better): " + "; ".join(verdicts) + ".")
+    ctx.data["curves"] = curves

@@ -1,0 +1,128 @@
+"""Generalisation by minimum reconstruction error (MRE) along training (MISSION §7.3, seed 000).
+
+Seed 000 (after Qi's LS-GAN paper): split the data into train / validation / test, train on
+train, and for each *test* x measure min_z ‖G(z) − x‖; regularised (Lipschitz) GANs — LS-GAN,
+GLS-GAN, WGAN, WGAN-GP — reach lower test MRE than an unregularised DCGAN and fluctuate less
+along training, and GLS-GAN is lowest. Here: the 8×8 digits (fixed stratified split), the
+library's DCGAN nets, MRE of the raw G every K steps on test images and, beside it, on as many
+training images (a generator that memorises has train MRE ≪ test MRE).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.training import make, train_loop
+from ganlab.metrics import evaluate, mre_along_training
+
+WGAN_GP_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
+
+# label → (overrides, regularised?, settings text); presets cited in configs/*.yaml
+MODELS: dict[str, tuple[tuple[str, ...], bool, str]] = {
+    "DCGAN": (("game.objective=non_saturating",), False, "non-saturating, no penalty, Adam 2e-4 β1 0.5 (DCGAN)"),
+    "LS-GAN": (("game.objective=loss_sensitive", "game.params={lam: 1.0, margin: 2.46, real_weight: 0.0}", "train.lr_d=1e-4",
+                "train.lr_g=1e-4"), True, "configs/loss_sensitive.yaml: Δ = 2.46·mean|x−x̃|, Adam 1e-4"),
+    "GLS-GAN": (("game.objective=gls", "game.params={nu: 0.5, lam: 1.0, margin: 2.46, real_weight: 0.0}",
+                 "game.constraints=[{name: clip, c: 0.08}]"), True, "configs/gls.yaml: ν = 0.5, clip ±0.08, Adam 2e-4"),
+    "WGAN": (("game.objective=wasserstein", "game.constraints=[{name: clip, c: 0.01}]", "train.n_critic=5",
+              "train.optimizer_d=rmsprop", "train.optimizer_g=rmsprop", "train.lr_d=5e-5", "train.lr_g=5e-5"), True,
+             "clip ±0.01, RMSProp 5e-5, n_D = 5 (Arjovsky 2017)"),
+    "WGAN-GP": (("game.objective=wasserstein", "game.penalties=[{name: gp, lam: 10}]") + WGAN_GP_OPT, True,
+                "GP λ = 10, Adam 1e-4 β = (0, 0.9), n_D = 5 (Gulrajani 2017)"),
+}
+
+
+@experiment("generalization", seeds=1)
+def run(ctx: Context) -> None:
+    """Test-split MRE along training: unregularised DCGAN vs LS-GAN, GLS-GAN, WGAN, WGAN-GP (digits).
+
+    Quick: 60 G steps, MRE of 16 images every 30 steps (1 start × 30 Adam steps on z). Full:
+    1,500 G steps, MRE of 100 test and 100 train images every 250 steps (2 starts × 100 steps),
+    1 seed (measured CPU time in docs/results/generalization/README.md).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, every = ctx.size(60, 1500), ctx.size(30, 250)
+    n_images = ctx.size(16, 100)
+    mre_opts = {"restarts": ctx.size(1, 2), "steps": ctx.size(30, 100), "seed": 0}
+    curves: dict[str, list[list[dict]]] = {}
+    rows = []
+    for label, (overrides, regularised, settings) in MODELS.items():
+        per_seed = []
+        finals: dict[str, list[float]] = {"test": [], "train": [], "gap": [], "fluct": [], "fid": [], "cpu": []}
+        diverged = []
+        for seed in range(ctx.seeds):
+            cfg = make(["data.name=digits", f"train.steps={steps}", f"train.seed={seed}", "train.progress=false", *overrides])
+
+            def measure(run, step: int) -> dict:  # noqa: ANN001
+                G = run.trainer.G
+                if not all(torch.isfinite(p).all() for p in G.parameters()):
+                    return {"test": float("nan"), "train": float("nan")}
+                test = mre_along_training([(step, G)], run.dataset.test[:n_images], **mre_opts)[0]["mre"]
+                train = mre_along_training([(step, G)], run.dataset.train[:n_images], **mre_opts)[0]["mre"]
+                return {"test": test, "train": train}
+
+            run_ = train_loop(cfg, every=every, callback=measure, desc=f"{label} s{seed}")
+            if run_.diverged:
+                diverged.append(f"seed {seed}: {run_.diverged}")
+            hist = run_.history
+            per_seed.append(hist)
+            last = hist[-1]
+            finals["test"].append(last["test"])
+            finals["train"].append(last["train"])
+            finals["gap"].append(last["test"] - last["train"])
+            later = [h["test"] for h in hist if h["step"] >= steps // 2]
+            finals["fluct"].append(float(np.std(later)) if len(later) > 1 else float("nan"))
+            finals["cpu"].append(run_.cpu_seconds)
+            fid = float("nan")
+            if not run_.diverged:
+                fid = evaluate(run_.trainer.G, run_.dataset, metrics=["fid"], n=ctx.size(500, 2000), seed=seed)["values"]["fid"]
+            finals["fid"].append(fid)
+        curves[label] = per_seed
+        rows.append({
+            "model": label, "regularised": "yes" if regularised else "no", "test": stat(finals["test"], 4),
+            "train": stat(finals["train"], 4), "gap": stat(finals["gap"], 4), "fluct": stat(finals["fluct"], 4),
+            "fid": stat(finals["fid"], 1), "cpu": stat(finals["cpu"], 0),
+            "settings": settings + ("; diverged " + ", ".join(diverged) if diverged else ""),
+        })  # fmt: skip
+
+    fig, ax = plt.subplots(1, 1, figsize=(7, 4.5))
+    for i, (label, per_seed) in enumerate(curves.items()):
+        colour = f"C{i}"
+        for s, hist in enumerate(per_seed):
+            xs = [h["step"] for h in hist]
+            ax.plot(xs, [h["test"] for h in hist], color=colour, label=f"{label} test" if s == 0 else None)
+            ax.plot(xs, [h["train"] for h in hist], color=colour, ls="--", alpha=0.6, label=f"{label} train" if s == 0 else None)
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("MRE (per-pixel squared error)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(ctx.figure("mre_vs_step", "MRE along training on the digits: test split (solid) and training images (dashed)"), dpi=90)
+    plt.close(fig)
+
+    ctx.table("mre", rows, [
+        ("model", "model"), ("regularised", "Lipschitz-regularised"), ("test", "test MRE (final)"), ("train", "train MRE (final)"),
+        ("gap", "test − train"), ("fluct", "std of test MRE, 2nd half"), ("fid", "FID (digits features)"), ("cpu", "train CPU s"),
+        ("settings", "settings"),
+    ], title=f"MRE after {steps} G steps, mean ± std over {ctx.seeds} seed(s)",
+        notes=f"MRE = mean over images of min_z ‖G(z) − x‖² / 64 (ganlab.metrics.mre), {n_images} test and {n_images} training "
+        f"images, {mre_opts['restarts']} start(s) × {mre_opts['steps']} Adam steps on z; raw G (no EMA). FID: "
+        f"{ctx.size(500, 2000)} samples vs the test split, the shipped digits classifier's features.")  # fmt: skip
+    by = {r["model"]: r["test"].mean for r in rows}
+    reg = [m for m, (_, r, _) in MODELS.items() if r]
+    better = [m for m in reg if by[m] < by["DCGAN"]]
+    best = min(by, key=lambda m: by[m] if np.isfinite(by[m]) else np.inf)
+    ctx.text(
+        f"**Verdict** (seed 000: every regularised GAN has lower test MRE than DCGAN, GLS-GAN lowest): "
+        f"{len(better)} of {len(reg)} regularised models beat DCGAN ({', '.join(better) or 'none'}); lowest test MRE: {best}. "
+        + ("Agrees." if len(better) == len(reg) and best == "GLS-GAN" else "Does not fully agree; see the table.")
+    )
+    ctx.data["verdict"] = {"better_than_dcgan": better, "lowest": best}
+    ctx.data["curves"] = curves

@@ -1,0 +1,109 @@
+"""Relativistic GANs vs the standard GAN, and WGAN-div vs WGAN-GP (MISSION §7.5).
+
+Claims (seed 003 / Jolicoeur-Martineau 2019, REFERENCES §1.3; Wu et al. 2018, §1.2): a
+relativistic discriminator (RSGAN, RaSGAN) trains more stably and reaches better samples than
+the standard non-saturating GAN (SGAN); RaSGAN-GP with n_D = 1 beats WGAN-GP (n_D = 5) in
+wall-clock; WGAN-div (zero-centred k‖∇D‖^p) does at least as well as WGAN-GP. Measured here on
+ring8 by mode coverage of the raw G along training, against G steps and CPU seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+
+WGAN_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
+
+# label → (group, overrides); group A: no penalty (the loss alone), group B: gradient penalties
+SETUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "SGAN (non-saturating)": ("A", ("game.objective=non_saturating",)),
+    "RSGAN": ("A", ("game.objective=rsgan",)),
+    "RaSGAN": ("A", ("game.objective=rasgan",)),
+    "WGAN-GP (n_D=5)": ("B", ("game.objective=wasserstein", "game.penalties=[{name: gp, lam: 10}]", *WGAN_OPT)),
+    "WGAN-div (k=2, p=6, n_D=5)": ("B", ("game.objective=wasserstein", "game.penalties=[{name: wgan_div, k: 2, p: 6}]", *WGAN_OPT)),
+    "RaSGAN-GP (n_D=1)": ("B", ("game.objective=rasgan", "game.penalties=[{name: gp, lam: 10}]", "train.lr_d=1e-4",
+                                "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")),
+}
+
+
+@experiment("relativistic", seeds=3)
+def run(ctx: Context) -> None:
+    """RSGAN / RaSGAN vs SGAN and WGAN-div vs WGAN-GP: ring8 mode coverage against steps and CPU time.
+
+    Quick: 200 G steps, evaluated every 50, 1 seed. Full: 1,500 G steps, evaluated every 100,
+    3 seeds (measured CPU time in docs/results/relativistic/README.md).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, every = ctx.size(200, 1500), ctx.size(50, 100)
+    histories: dict[str, list[list[dict]]] = {}
+    rows = []
+    for label, (group, over) in SETUPS.items():
+        per_seed = []
+        for seed in range(ctx.seeds):
+            cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", f"train.seed={seed}", "train.ema=null", *over])
+
+            def measure(run, step: int) -> dict:  # noqa: ANN001
+                m = modes_of(run.trainer.G, run.dataset, seed=0)
+                return {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
+
+            run_ = train_loop(cfg, every=every, callback=measure, desc=f"{label} s{seed}")
+            per_seed.append(run_.history)
+        histories[label] = per_seed
+        final = [h[-1] for h in per_seed]
+        # first evaluation at which all 8 modes are covered (NaN when never)
+        reach = [next((r["step"] for r in h if r["modes"] >= 8), float("nan")) for h in per_seed]
+        reach_cpu = [next((r["cpu"] for r in h if r["modes"] >= 8), float("nan")) for h in per_seed]
+        ms_per_step = [1000 * h[-1]["cpu"] / max(h[-1]["step"], 1) for h in per_seed]
+        # stability: how much the HQ share moves between evaluations in the second half
+        wobble = [float(np.mean(np.abs(np.diff([r["hq"] for r in h if r["step"] >= steps // 2])))) for h in per_seed]
+        rows.append({
+            "group": group, "setup": label, "modes": stat([f["modes"] for f in final], 1), "hq": stat([f["hq"] for f in final], 1),
+            "kl": stat([f["kl"] for f in final], 2), "reach": stat(reach, 0), "reach_cpu": stat(reach_cpu, 1),
+            "wobble": stat(wobble, 1), "ms": stat(ms_per_step, 2),
+        })  # fmt: skip
+    ctx.table("relativistic", rows, [
+        ("group", "group"), ("setup", "setup"), ("modes", "modes of 8 (final)"), ("hq", "% HQ (final)"), ("kl", "reverse KL (final)"),
+        ("reach", "first step with 8 modes"), ("reach_cpu", "CPU s to 8 modes"), ("wobble", "mean |Δ %HQ| between evals, 2nd half"),
+        ("ms", "CPU ms / G step"),
+    ], title=f"ring8, {steps} G steps, raw G evaluated every {every} steps, mean ± std over {ctx.seeds} seed(s)",
+        notes="Group A: no penalty, Adam 2e-4 β = (0.5, 0.999), n_D = 1 (the loss alone). Group B: gradient penalties, Adam 1e-4 "
+        "β = (0, 0.9); WGAN-GP λ = 10, WGAN-div k = 2, p = 6 on interpolates, RaSGAN-GP λ = 10. MLP width 64, batch 256, z ∈ R². "
+        "\"n/a\" = never reached; a count in parentheses = seeds that never reached it.")  # fmt: skip
+
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    for i, (label, per_seed) in enumerate(histories.items()):
+        group = SETUPS[label][0]
+        row = 0 if group == "A" else 1
+        xs = np.array([r["step"] for r in per_seed[0]])
+        n = min(len(h) for h in per_seed)
+        hq = np.array([[r["hq"] for r in h[:n]] for h in per_seed]).mean(0)
+        cpu = np.array([[r["cpu"] for r in h[:n]] for h in per_seed]).mean(0)
+        axes[row, 0].plot(xs[:n], hq, label=label, color=f"C{i}")
+        axes[row, 1].plot(cpu, hq, label=label, color=f"C{i}")
+    for r in range(2):
+        axes[r, 0].set_xlabel("generator step")
+        axes[r, 1].set_xlabel("training CPU seconds")
+        for ax in axes[r]:
+            ax.set_ylabel("% high-quality samples")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(ctx.figure("hq_vs_time", f"ring8 % high-quality samples (mean of {ctx.seeds} seeds) against G steps (left) and "
+                           "training CPU seconds (right); top: no penalty, bottom: gradient penalties"), dpi=85)  # fmt: skip
+    plt.close(fig)
+    by = {r["setup"]: r for r in rows}
+    sgan, rs, ra = (by[k]["hq"].mean for k in ("SGAN (non-saturating)", "RSGAN", "RaSGAN"))
+    gp, div = by["WGAN-GP (n_D=5)"]["hq"].mean, by["WGAN-div (k=2, p=6, n_D=5)"]["hq"].mean
+    ctx.text(
+        f"**Verdict.** Final % HQ: SGAN {sgan:.1f}, RSGAN {rs:.1f}, RaSGAN {ra:.1f} — relativistic "
+        + ("better than SGAN" if min(rs, ra) > sgan else "not uniformly better than SGAN")
+        + f" here. WGAN-div {div:.1f} vs WGAN-GP {gp:.1f} — WGAN-div "
+        + ("at least as good." if div >= gp else "worse here.")
+    )
+    ctx.data["histories"] = histories
