@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 import typing
 from collections.abc import Sequence
@@ -81,7 +82,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                 check_out_folder(Path(args.out), args.overwrite)
             return 0
         out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
-    if not args.quiet:
+    if not args.quiet and os.environ.get("RANK", "0") == "0":  # one summary per torchrun job
         print(f"run folder: {out}")
         metrics = Path(out) / "metrics.json"
         if metrics.exists():

@@ -72,3 +72,31 @@ def test_two_gloo_processes_equal_one_process(tmp_path):
             torch.testing.assert_close(ddp[who][name], value, rtol=1e-5, atol=1e-6)
             moved += 1
         assert moved
+
+
+def test_torchrun_cli_run_then_resume_on_one_process(tmp_path):
+    """The user's path: `torchrun --nproc_per_node=2 -m ganlab train …`, rank 0 alone writes the
+    run folder, and the run resumes on a different number of processes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ganlab.train.checkpoint import list_checkpoints
+    from ganlab.train.log import read_jsonl
+
+    out = tmp_path / "ddp"
+    args = [a for a in OVERRIDES if not a.startswith("game.")] + [
+        "train.steps=20", "train.checkpoint_every=10", "train.log_every=5", "train.sample_every=0"
+    ]
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    cmd = [str(torchrun), "--nproc_per_node=2", f"--master_port={_free_port()}", "-m", "ganlab", "train", *args, "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.count("run folder:") == 1  # one summary, from rank 0
+    assert [s for s, _ in list_checkpoints(out / "checkpoints")] == [10, 20]
+    assert [r["step"] for r in read_jsonl(out / "log.jsonl")] == [5, 10, 15, 20]  # each record once
+    res = subprocess.run([sys.executable, "-m", "ganlab", "train", "--resume", str(out), "train.steps=30", "--quiet"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert [r["step"] for r in read_jsonl(out / "log.jsonl")] == [5, 10, 15, 20, 25, 30]

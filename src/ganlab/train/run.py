@@ -43,6 +43,7 @@ from ganlab.game import Game
 from ganlab.game.factory import make_game
 from ganlab.nets import build_nets
 from ganlab.registry import did_you_mean
+from ganlab.train import distributed
 from ganlab.train.checkpoint import (
     BEST,
     BEST_METRICS,
@@ -451,19 +452,34 @@ def train(
     quiet: bool = False,
 ) -> Path:
     """Start a run in ``out`` (default ``runs/DATA-OBJECTIVE-TIME``) and train it to the end."""
+    info = distributed.from_env()
+    if info.enabled and out is None:
+        raise GanlabError("a run on several processes needs an explicit --out", "pass --out DIR (the same on every process)")
     out = Path(out) if out is not None else default_out(cfg)
     dataset, game, G, D = build(cfg)
     check(cfg, dataset)
-    trainer = Trainer(G, D, game, dataset.train, cfg.train)
-    _prepare_folder(out, overwrite)
-    _write_config(cfg, out)
+    trainer = Trainer(G, D, game, dataset.train, cfg.train, dist=info)
+    if info.is_main:
+        _prepare_folder(out, overwrite)
+        _write_config(cfg, out)
+    distributed.barrier(info)
     hooks = RunHooks(out, cfg, dataset)
     if cfg.train.on_divergence == "rollback":
         hooks.origin = copy.deepcopy(trainer.state_dict())  # no checkpoint yet to roll back to
-    if not _fit(trainer, hooks, cfg, quiet):
-        _say_stopped(out, trainer)
-        return out
-    _finish(trainer, hooks, dataset, game, out)
+    return _run_to_end(trainer, hooks, cfg, dataset, game, out, quiet)
+
+
+def _run_to_end(trainer: Trainer, hooks: RunHooks, cfg: Config, dataset: Dataset, game: Game, out: Path, quiet: bool) -> Path:
+    """Train, then (rank 0) write the final samples, curves and metrics."""
+    info = trainer.dist
+    finished = _fit(trainer, hooks, cfg, quiet or not info.is_main)
+    if info.is_main:
+        if not finished:
+            _say_stopped(out, trainer)
+        else:
+            _finish(trainer, hooks, dataset, game, out)
+    distributed.barrier(info)
+    distributed.shutdown()
     return out
 
 
@@ -506,7 +522,8 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
         )
     dataset, game, G, D = build(cfg)
     check(cfg, dataset)
-    trainer = Trainer(G, D, game, dataset.train, cfg.train)
+    info = distributed.from_env()
+    trainer = Trainer(G, D, game, dataset.train, cfg.train, dist=info)
     if state is not None:
         try:
             trainer.load_state_dict(state)
@@ -515,21 +532,23 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
                 f"checkpoint {path} does not fit this config ({str(err).splitlines()[0][:120]})",
                 "resume with the config the run was made with",
             ) from None
-    (out / "samples").mkdir(exist_ok=True)
     hooks = RunHooks(out, cfg, dataset, state)
-    hooks.restore(state)
+    if info.is_main:  # rank 0 alone touches the folder: cut logs and samples back, rewrite the config
+        (out / "samples").mkdir(exist_ok=True)
+        hooks.restore(state)
+        _write_config(cfg, out)
+    distributed.barrier(info)
     set_learning_rates(trainer, cfg, hooks.lr_scale)
     if cfg.train.on_divergence == "rollback" and state is None:
         hooks.origin = copy.deepcopy(trainer.state_dict())
-    _write_config(cfg, out)
     if trainer.step >= cfg.train.steps:
-        if not quiet:
+        if not quiet and info.is_main:
             print(f"{out} already reached step {trainer.step}; raise train.steps to train further", file=sys.stderr)
-    elif not _fit(trainer, hooks, cfg, quiet):
-        _say_stopped(out, trainer)
+        if info.is_main:
+            _finish(trainer, hooks, dataset, game, out)
+        distributed.shutdown()
         return out
-    _finish(trainer, hooks, dataset, game, out)
-    return out
+    return _run_to_end(trainer, hooks, cfg, dataset, game, out, quiet)
 
 
 def load_run(run: str | Path, checkpoint: str | Path | None = None) -> Run:

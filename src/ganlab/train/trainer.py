@@ -145,9 +145,13 @@ class Trainer:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         ids = [self.device.index] if self.device.type == "cuda" else None
-        # broadcast_buffers=False: D is called several times per step (reals, fakes, penalty
+        # No buffer sync at forward: D is called several times per step (reals, fakes, penalty
         # points); re-broadcasting BatchNorm buffers at each call would be wrong and slow.
-        return DDP(net, device_ids=ids, broadcast_buffers=False)
+        # torch ≥ 2.13 names it forward_sync_buffers; older releases broadcast_buffers.
+        try:
+            return DDP(net, device_ids=ids, forward_sync_buffers=False)
+        except TypeError:
+            return DDP(net, device_ids=ids, broadcast_buffers=False)
 
     @property
     def G_eval(self) -> nn.Module:
@@ -242,24 +246,40 @@ class Trainer:
         self.step += 1
 
     def check_finite(self) -> None:
-        """Raise a one-line GanlabError when a loss term or a weight is NaN/Inf."""
+        """Raise a one-line GanlabError when a loss term or a weight is NaN/Inf (on every rank
+        when distributed: a rank that stopped alone would leave the others waiting forever)."""
         bad = self.meter.divergence()
+        if bad is None:
+            for who, net in (("G", self.G), ("D", self.D)):
+                name = next((n for n, p in net.named_parameters() if not torch.isfinite(p).all()), None)
+                if name is not None:
+                    bad = (f"{who} weight {name}", self.step)
+                    break
+        if self.dist.enabled and self._any_rank(bad is not None) and bad is None:
+            bad = ("a loss term on another process", self.step)
         if bad is not None:
-            term, step = bad
-            raise DivergenceError(term, step)
-        for who, net in (("G", self.G), ("D", self.D)):
-            for name, p in net.named_parameters():
-                if not torch.isfinite(p).all():
-                    raise DivergenceError(f"{who} weight {name}", self.step)
+            raise DivergenceError(*bad)
+
+    def _any_rank(self, flag: bool) -> bool:
+        import torch.distributed as dist
+
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device if self.device.type == "cuda" else "cpu")
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item())
 
     def fit(self, steps: int, hooks: Hooks) -> bool:
         """Train until ``steps`` G updates are done; returns False when stopped early by a signal."""
         cfg = self.cfg
+        main = self.dist.is_main  # rank 0 alone writes logs, samples and checkpoints
         while self.step < steps:
             self.train_step()
             s = self.step
+            stop = self.stop_requested
+            if self.dist.enabled:
+                # ranks receive a signal at slightly different steps: they agree at the logging
+                # cadence, so that every rank stops after the same step
+                stop = self._any_rank(stop) if s % cfg.log_every == 0 else False
             # maintenance, at explicit cadences
-            main = self.dist.is_main  # rank 0 alone writes logs, samples and checkpoints
             if s % cfg.log_every == 0 or s == steps:
                 self.check_finite()
                 record = {"step": s, **self.meter.flush()}
@@ -267,11 +287,11 @@ class Trainer:
                     hooks.log(self, record)
             if cfg.sample_every and s % cfg.sample_every == 0 and main:
                 hooks.sample(self)
-            if (cfg.checkpoint_every and s % cfg.checkpoint_every == 0) or s == steps or self.stop_requested:
+            if (cfg.checkpoint_every and s % cfg.checkpoint_every == 0) or s == steps or stop:
                 self.check_finite()
                 if main:
                     hooks.checkpoint(self)
-            if self.stop_requested:
+            if stop:
                 return False
         return True
 
