@@ -361,7 +361,8 @@ class DivergenceError(GanlabError):
         self.term, self.step = term, step
         super().__init__(
             f"training diverged: {term} is NaN or Inf at step {step}",
-            "the last good checkpoint is untouched; lower train.lr_d / train.lr_g or add a penalty, then resume with --resume RUN --force",
+            "the last good checkpoint is untouched; lower train.lr_d / train.lr_g or add a penalty and resume with --resume RUN --force, "
+            "or set train.on_divergence=rollback to do that automatically",
         )
 
 
