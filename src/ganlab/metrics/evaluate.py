@@ -154,6 +154,11 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+def to_json(result: dict[str, Any]) -> str:
+    """An ``evaluate`` result as strict JSON text (non-finite values as null)."""
+    return json.dumps(_finite(result), indent=2, allow_nan=False) + "\n"
+
+
 def save_result(result: dict[str, Any], path: str | Path) -> None:
     """Write an ``evaluate`` result as JSON (non-finite values as null)."""
-    Path(path).write_text(json.dumps(_finite(result), indent=2, allow_nan=False) + "\n")
+    Path(path).write_text(to_json(result))

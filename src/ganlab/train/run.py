@@ -428,7 +428,9 @@ def _finish(trainer: Trainer, hooks: RunHooks, dataset: Dataset, game: Game, out
     plots.save_loss_curves(read_jsonl(out / "log.jsonl"), out / "losses.png", title=f"{out.name}: {game.describe()}")
     metrics = final_metrics(trainer.G_eval, trainer.D, dataset, seed=trainer.cfg.seed, device=trainer.device)
     metrics["step"] = trainer.step
-    atomic_write_bytes(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
+    from ganlab.metrics.evaluate import to_json
+
+    atomic_write_bytes(out / "metrics.json", to_json(metrics).encode())  # strict JSON: NaN becomes null
     return metrics
 
 
