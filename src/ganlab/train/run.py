@@ -17,7 +17,6 @@ import contextlib
 import copy
 import dataclasses
 import datetime
-import json
 import os
 import random
 import re
