@@ -30,8 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _first_line(obj: object) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+    # the first paragraph, joined: a summary that wraps in the source stays whole
+    doc = (inspect.getdoc(obj) or "").strip()
+    return " ".join(doc.split("\n\n")[0].split()) if doc else ""
 
 
 def _registries() -> dict:

@@ -308,11 +308,13 @@ def load_cifar(cfg: Any, which: str) -> Dataset:
 
 @DATASETS.register("cifar10")
 def cifar10(cfg: Any) -> Dataset:
+    """CIFAR-10 from the python pickle batches at ``data.path`` (folder or .tar.gz), 32×32."""
     return load_cifar(cfg, "cifar10")
 
 
 @DATASETS.register("cifar100")
 def cifar100(cfg: Any) -> Dataset:
+    """CIFAR-100 from the python pickle files at ``data.path`` (folder or .tar.gz), 32×32."""
     return load_cifar(cfg, "cifar100")
 
 

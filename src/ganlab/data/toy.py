@@ -51,9 +51,11 @@ def mixture_dataset(name: str, centres: np.ndarray, sigma: float, n_points: int,
 
 @DATASETS.register("ring8")
 def ring8(cfg) -> Dataset:
+    """8 Gaussians on the unit circle, σ = 0.01 (PacGAN's ring)."""
     return mixture_dataset("ring8", ring8_centres(), 0.01, cfg.n_points, cfg.seed)
 
 
 @DATASETS.register("grid25")
 def grid25(cfg) -> Dataset:
+    """25 Gaussians on {−4, −2, 0, 2, 4}², σ = 0.05 (PacGAN's grid)."""
     return mixture_dataset("grid25", grid25_centres(), 0.05, cfg.n_points, cfg.seed)
