@@ -195,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"ganlab: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # `ganlab list … | head`: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — silence the flush at interpreter exit
+        return 0
     except KeyboardInterrupt:
         print("ganlab: interrupted; the last checkpoint is intact (resume with ganlab train --resume RUN)", file=sys.stderr)
         return EXIT_INTERRUPTED
