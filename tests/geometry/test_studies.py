@@ -18,7 +18,7 @@ def test_tangent_study_quick(tmp_path):
 
 def test_localized_and_ssl_quick(tmp_path):
     row = localized_study(True, tmp_path, progress=False)[0]
-    assert row["max |G(x,0) − x|"] < 1e-5
+    assert row["max abs(G(x,0) − x)"] < 1e-5
     assert (tmp_path / "localized_edits.png").is_file() and (tmp_path / "localized.md").is_file()
     rows = ssl_study(True, 1, tmp_path, localized=tmp_path / "localized.pt", progress=False)
     assert len({r["method"] for r in rows}) == 4 and all(0 <= r["test_acc"] <= 1 for r in rows)

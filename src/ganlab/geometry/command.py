@@ -101,6 +101,8 @@ def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/ge
             over.append(f"game.penalties=[{{name: orthonormal_tangent, weight: {weight}}}]")
         t0 = time.process_time()
         folder = train(make_config(overrides=over), runs / f"{data}-{pen}-s{seed}", overwrite=True, quiet=True)
+        if not (folder / "metrics.json").is_file():  # the trainer stopped early (a signal): so does the study
+            raise GanlabError(f"training {folder} stopped before its end", f"run the study again, or resume {folder} by hand")
         loaded = load_run(folder)
         G = loaded.G_eval
         n_jac = 64 if quick else 256
@@ -156,7 +158,7 @@ def localized_study(quick: bool = False, out: Path = Path("runs/geometry"), *, p
     picks = np.array([np.flatnonzero(ds.labels["test"] == c)[0] for c in range(0, 10, 2)])  # one test digit of 0, 2, 4, 6, 8
     save_edit_grid(model.G, x[picks], out / "localized_edits.png")
     summ = summarize(s)
-    row = {"steps": model.cfg.steps, "z_dim": model.cfg.z_dim, "max |G(x,0) − x|": recon,
+    row = {"steps": model.cfg.steps, "z_dim": model.cfg.z_dim, "max abs(G(x,0) − x)": recon,
            "erank": summ["tangent_erank"], "sigma_max": summ["tangent_sigma_max"], "sigma_min": summ["tangent_sigma_min"],
            **label_kept(model.G, x), "final ortho": model.history[-1]["ortho"], "cpu_s": round(model.cpu_seconds, 1)}  # fmt: skip
     notes = ["Localized GAN G(x, z) = x + h(x, z) − h(x, 0) on the digits train split; measured on the 360 test digits.",
