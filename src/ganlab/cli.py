@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("what", nargs="?", help="objectives | penalties | constraints | datasets | metrics | features")
     li.set_defaults(func=_cmd_list)
 
-    for module in ("ganlab.metrics.command", "ganlab.dynamics.command", "ganlab.experiments.command", "ganlab.report"):
+    commands = ("metrics.command", "dynamics.command", "geometry.command", "experiments.command", "report")
+    for module in (f"ganlab.{c}" for c in commands):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ImportError:

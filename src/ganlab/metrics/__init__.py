@@ -14,6 +14,7 @@ from ganlab.metrics import (  # noqa: F401  (importing a module registers its me
     mre,
     parzen,
     precision_recall,
+    tangent_rank,
 )
 from ganlab.metrics.context import METRICS, EvalContext, Side, generate
 from ganlab.metrics.evaluate import default_features, default_metrics, evaluate, save_result
