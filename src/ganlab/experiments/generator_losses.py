@@ -48,8 +48,8 @@ def run(ctx: Context) -> None:
 
     Claim (seed 001; Goodfellow's NIPS 2016 tutorial, Fig. 16): the minimax loss saturates when D
     confidently rejects the fakes (D(G(z)) → 0): its gradient through D's logit vanishes, while the
-    non-saturating loss keeps a gradient of magnitude ≈ 1 there. Quick and full are the same
-    (no training; well under a second of CPU).
+    non-saturating loss keeps a gradient of magnitude ≈ 1 there. Quick and Full are the same
+    (no training): about 1 s of CPU.
     """
     import matplotlib
 
