@@ -1,0 +1,71 @@
+"""Build docs/RESULTS.md from the experiments' own outputs in docs/results/NAME/.
+
+Every number in RESULTS.md comes from a README.md that ``ganlab experiment NAME --out
+docs/results/NAME`` wrote; this script only concatenates them (fixing relative image links
+and heading levels) and lists each experiment's verdict line at the top. Regenerate with:
+
+    python scripts/make_results.py
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "results"
+ORDER = ("dirac", "modes", "generalization", "sphere", "relativistic", "tangents", "generator_losses", "ema")
+
+HEADER = """# Results: the source texts' claims, reproduced
+
+Each section below is the README.md that `ganlab experiment NAME --out docs/results/NAME` wrote
+(tables, figures, CSVs and result.json sit beside it in docs/results/NAME/). Nothing here is typed
+by hand: rerun the command printed in a section, then `python scripts/make_results.py`. CPU times
+were measured on a 2-core machine shared with other jobs (one torch thread per experiment); wall
+times are longer than CPU times because of that sharing. `ganlab report docs/results` renders all
+of it as one self-contained HTML page.
+"""
+
+
+def section(name: str) -> str | None:
+    readme = RESULTS / name / "README.md"
+    if not readme.is_file():
+        return None
+    text = readme.read_text()
+    # figures and links are relative to the experiment folder; RESULTS.md sits in docs/
+    text = re.sub(r"\]\((?!https?:|#|/)([^)]+)\)", lambda m: f"](results/{name}/{m.group(1)})", text)
+    return text.strip()
+
+
+def verdicts(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.startswith("**Verdict")]
+
+
+def main() -> int:
+    parts, summary, missing = [], [], []
+    names = list(ORDER) + sorted(p.name for p in RESULTS.iterdir() if p.is_dir() and p.name not in ORDER) if RESULTS.is_dir() else []
+    for name in names:
+        text = section(name)
+        if text is None:
+            missing.append(name)
+            continue
+        parts.append(text)
+        for v in verdicts(text):
+            summary.append(f"- `{name}`: {v}")
+        if name == "dirac":
+            rows = [ln for ln in text.splitlines() if ln.startswith("|") and ln.rstrip().endswith("✗ |")]
+            for row in rows:
+                cells = [c.strip() for c in row.strip("|").split("|")]
+                summary.append(f"- `dirac`: **disagrees** with seed 004 on “{cells[0]}”: ours {cells[1]} (seed 004: {cells[5]})")
+    out = [HEADER.strip(), "## Verdicts at a glance\n\n" + "\n".join(summary or ["(no experiment results yet)"])]
+    if missing:
+        out.append(f"Not run yet at full size: {', '.join(missing)}.")
+    out += parts
+    (ROOT / "docs" / "RESULTS.md").write_text("\n\n".join(out) + "\n")
+    print(f"wrote docs/RESULTS.md ({len(parts)} experiments, missing: {', '.join(missing) or 'none'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
