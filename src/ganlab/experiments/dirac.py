@@ -19,8 +19,8 @@ def run(ctx: Context) -> None:
     normalised φ orbits; WGAN-GP with c = 1 ends on a circle, with c = 0 (and WGAN-div, R1) it
     converges; GAN-QP orbits and converges with L2 on φ; the EMA of an orbit sits near 0.
     Quick: seed 004's nine cases on a shorter horizon (t = 50), no portraits. Full: those and
-    every other registered objective to t = 200, with phase portraits (measured CPU time in
-    docs/results/dirac/README.md). Deterministic: --seeds is ignored.
+    every other registered objective to t = 200, with phase portraits: 101 s CPU (one thread,
+    shared 2-core machine); quick ≈ 12 s CPU. Deterministic: --seeds is ignored.
     """
     from ganlab.dynamics.table import SEED_CASES, TABLE_SETTINGS, run_table
 

@@ -40,7 +40,7 @@ def run(ctx: Context) -> None:
 
     Quick: 60 G steps, MRE of 16 images every 30 steps (1 start × 30 Adam steps on z). Full:
     1,500 G steps, MRE of 100 test and 100 train images every 250 steps (2 starts × 100 steps),
-    1 seed (measured CPU time in docs/results/generalization/README.md).
+    1 seed: 336 s CPU (one thread, shared 2-core machine); quick ≈ 12 s CPU.
     """
     import matplotlib
 

@@ -75,13 +75,13 @@ def scatter(ax, x, centres, title: str) -> None:  # noqa: ANN001
     ax.set_aspect("equal")
 
 
-@experiment("modes", seeds=3)
+@experiment("modes", seeds=2)
 def run(ctx: Context) -> None:
     """Modes covered, % high-quality samples and reverse KL for every objective on ring8 and grid25.
 
     Claim under test (seed 000 §4; VEEGAN, PacGAN): GANs drop modes of a mixture; the table puts
     ours beside the published rows. Quick: ring8, 300 steps, 1 seed. Full: ring8
-    1,000 and grid25 1,500 G steps, 3 seeds (measured CPU time in docs/results/modes/README.md).
+    1,000 and grid25 1,500 G steps, 2 seeds: MODES_CPU s CPU (one thread, shared 2-core machine); quick ≈ 27 s CPU.
     """
     import matplotlib.pyplot as plt
 

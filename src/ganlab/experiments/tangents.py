@@ -17,7 +17,7 @@ def run(ctx: Context) -> None:
     Claim (seed 000, §4): mode collapse is a dimension deficiency of the tangent space; keeping
     the tangents ∂G/∂z orthonormal keeps their rank and the generator's coverage. Quick: ring8
     only, 100 steps, 1 seed. Full: ring8, grid25 (1,500 steps) and digits (600 steps), 2 seeds
-    (measured CPU time in docs/results/tangents/README.md).
+    measured with --seeds 1: 175 s CPU (one thread, shared 2-core machine); quick ≈ 12 s CPU.
     """
     from ganlab.geometry.command import tangent_study
 
