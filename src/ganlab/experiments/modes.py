@@ -81,7 +81,7 @@ def run(ctx: Context) -> None:
 
     Claim under test (seed 000 §4; VEEGAN, PacGAN): GANs drop modes of a mixture; the table puts
     ours beside the published rows. Quick: ring8, 300 steps, 1 seed. Full: ring8
-    1,000 and grid25 1,500 G steps, 2 seeds: MODES_CPU s CPU (one thread, shared 2-core machine); quick ≈ 27 s CPU.
+    1,000 and grid25 1,500 G steps, 2 seeds: 444 s CPU (one thread, shared 2-core machine); quick ≈ 27 s CPU.
     """
     import matplotlib.pyplot as plt
 
