@@ -1,7 +1,8 @@
 """Time per step of ganlab's Trainer over a bare PyTorch loop: same nets, objective, optimisers.
 
 Both loops run side by side in one process, interleaved in rounds, so machine noise hits
-them alike; the reported number is the ratio of median times (target: ≤ 1.05).
+them alike; the reported numbers are the ratios of the median and of the fastest round
+(target: ≤ 1.05).
 
     python benchmarks/trainer_overhead.py                 # digits DCGAN, non-saturating
     python benchmarks/trainer_overhead.py --penalty r1    # with a gradient penalty
@@ -73,12 +74,13 @@ def main() -> None:
     dataset, game, G, D = build(cfg)
     trainer = Trainer(G, D, game, dataset.train, cfg.train)
 
-    _, _, G2, D2 = build(cfg)
-    G2, D2 = G2.to(trainer.device), D2.to(trainer.device)
+    # The bare loop trains the *same* module objects (with optimisers of its own): two bare loops
+    # on separately allocated but identical nets differed by up to ~9 % here from memory
+    # placement alone, which would swamp the overhead being measured.
     data = dataset.train.to(trainer.device)
     bare = bare_loop(
-        G2,
-        D2,
+        trainer.G,
+        trainer.D,
         data,
         args.steps,
         cfg.train.batch_size,
@@ -118,6 +120,8 @@ def main() -> None:
         "ms_per_step_trainer": round(1000 * statistics.median(t_ours), 3),
         "ms_per_step_bare": round(1000 * statistics.median(t_bare), 3),
         "ratio": round(statistics.median(t_ours) / statistics.median(t_bare), 4),
+        # the fastest round of each is the least disturbed by other jobs on a shared machine
+        "ratio_of_fastest": round(min(t_ours) / min(t_bare), 4),
     }
     print(json.dumps(result))
 
