@@ -18,8 +18,6 @@ would also depend on the other samples of the batch, and J would not be a proper
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,23 +25,10 @@ import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
+from ganlab.nets.modes import frozen_eval  # eval mode, no parameter gradients: J is taken w.r.t. z only
 
 ERANK_EPS = 1e-12  # keeps log p finite for exactly zero singular values (0 · log 0 = 0)
 DEFAULT_TOL = 1e-2  # relative tolerance of the thresholded rank: directions 100× weaker than the strongest count as lost
-
-
-@contextmanager
-def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
-    """Eval mode and no parameter gradients, both restored on exit (J is taken w.r.t. z only)."""
-    was_training = module.training
-    flags = [p.requires_grad for p in module.parameters()]
-    module.eval().requires_grad_(False)
-    try:
-        yield module
-    finally:
-        module.train(was_training)
-        for p, f in zip(module.parameters(), flags):
-            p.requires_grad_(f)
 
 
 def _forward_jacobian(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -82,7 +67,7 @@ def jacobian(G: nn.Module, z: torch.Tensor, *, mode: str = "auto", chunk: int = 
     if z.dim() != 2:
         raise GanlabError(f"z must be a (batch, z_dim) tensor, got shape {tuple(z.shape)}", "pass one latent vector per row")
     out = []
-    with eval_mode(G):
+    with frozen_eval(G):
         for i in range(0, len(z), chunk):
             zc = z[i : i + chunk].detach()
             if mode == "reverse":

@@ -11,8 +11,6 @@ network and the sha256 of its weights) rather than what we believe it used.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,25 +19,11 @@ from torch import nn
 
 from ganlab.errors import GanlabError
 from ganlab.metrics.features import FEATURES, FeatureNet
+from ganlab.nets.modes import frozen_eval  # noqa: F401  (re-exported: metrics sample with it)
 from ganlab.registry import Registry
 
 # Each entry is a function (fake: Side, real: Side, **options) -> dict[str, float]
 METRICS: Registry = Registry("metric")
-
-
-@contextmanager
-def frozen_eval(module: nn.Module) -> Iterator[nn.Module]:
-    """Eval mode (BatchNorm on running statistics, so samples do not depend on the batch they
-    are computed in) and no parameter gradients; both restored on exit."""
-    was_training = module.training
-    flags = [p.requires_grad for p in module.parameters()]
-    module.eval().requires_grad_(False)
-    try:
-        yield module
-    finally:
-        module.train(was_training)
-        for p, f in zip(module.parameters(), flags):
-            p.requires_grad_(f)
 
 
 def generate(generator: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: str = "cpu") -> torch.Tensor:

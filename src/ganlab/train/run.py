@@ -41,6 +41,7 @@ from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
 from ganlab.nets import build_nets
+from ganlab.nets.modes import frozen_eval
 from ganlab.registry import did_you_mean
 from ganlab.train import distributed
 from ganlab.train.checkpoint import (
@@ -327,11 +328,8 @@ def _training_rng_kept(device: torch.device) -> Iterator[None]:
 
 
 def save_samples(G: nn.Module, z: torch.Tensor, dataset: Dataset, path: Path, title: str | None = None) -> None:
-    was_training = G.training
-    G.eval()
-    with torch.no_grad():
+    with frozen_eval(G), torch.no_grad():
         x = G(z).cpu()
-    G.train(was_training)
     if dataset.kind == "points":
         plots.save_scatter(x, path, dataset.centres, real=dataset.test[:2000], title=title)
     else:
