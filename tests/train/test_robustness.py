@@ -28,10 +28,7 @@ TINY = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _no_final_eval(monkeypatch):
-    """The end-of-run evaluation is tested with the metrics; here it only costs time."""
-    monkeypatch.setattr("ganlab.train.run.final_metrics", lambda *a, **k: {"values": {}})
+pytestmark = pytest.mark.usefixtures("no_final_eval")
 
 
 def newest(out):

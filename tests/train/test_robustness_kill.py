@@ -42,9 +42,7 @@ CFG = [
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore", "MPLBACKEND": "Agg"}
 
 
-@pytest.fixture(autouse=True)
-def _no_final_eval(monkeypatch):
-    monkeypatch.setattr("ganlab.train.run.final_metrics", lambda *a, **k: {"values": {}})
+pytestmark = pytest.mark.usefixtures("no_final_eval")
 
 
 @pytest.fixture(scope="module")
