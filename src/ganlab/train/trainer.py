@@ -98,7 +98,6 @@ class Trainer:
         random.seed(cfg.seed)
         self.G = G.to(self.device)
         self.D = D.to(self.device)
-        self.memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
         if cfg.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
