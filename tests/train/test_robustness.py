@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 import torch
+from train_helpers import assert_same_weights, without_time
 
 from ganlab import GanlabError
 from ganlab.cli import main
@@ -33,18 +34,6 @@ pytestmark = pytest.mark.usefixtures("no_final_eval")
 
 def newest(out):
     return load_checkpoint(list_checkpoints(out / "checkpoints")[-1][1])
-
-
-def assert_same_weights(a, b):
-    for key in ("G", "D"):
-        for name in a[key]:
-            assert torch.equal(a[key][name], b[key][name]), f"{key}.{name} differs"
-    for name in a["ema"]["model"]:
-        assert torch.equal(a["ema"]["model"][name], b["ema"]["model"][name])
-
-
-def without_time(records):
-    return [{k: v for k, v in r.items() if k != "time"} for r in records]
 
 
 def one_error_line(capsys):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import torch
+from train_helpers import assert_same_weights, without_time
 
 from ganlab import GanlabError
 from ganlab.config import make_config
@@ -35,19 +36,6 @@ pytestmark = pytest.mark.usefixtures("no_final_eval")
 def final_state(out):
     step, path = list_checkpoints(out / "checkpoints")[-1]
     return step, load_checkpoint(path)
-
-
-def assert_same_weights(a, b):
-    for key in ("G", "D"):
-        assert a[key].keys() == b[key].keys()
-        for name in a[key]:
-            assert torch.equal(a[key][name], b[key][name]), f"{key}.{name} differs"
-    for name in a["ema"]["model"]:
-        assert torch.equal(a["ema"]["model"][name], b["ema"]["model"][name])
-
-
-def without_time(records):
-    return [{k: v for k, v in r.items() if k != "time"} for r in records]
 
 
 def test_resume_continues_exactly(tmp_path):
