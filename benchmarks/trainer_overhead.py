@@ -19,8 +19,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ganlab.api import build
 from ganlab.config import make_config
-from ganlab.train.run import build
 from ganlab.train.trainer import Trainer
 
 

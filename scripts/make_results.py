@@ -16,7 +16,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
-ORDER = ("dirac", "modes", "generalization", "sphere", "relativistic", "tangents", "generator_losses", "ema")
+
+from ganlab.experiments import EXPERIMENTS  # noqa: E402  (after ROOT: the script runs from a checkout)
+
+# each experiment declares its place (``@experiment(..., order=N)``)
+ORDER = tuple(name for name, _ in sorted(EXPERIMENTS.items(), key=lambda item: (item[1].order, item[0])))
 
 HEADER = """# Results: the source texts' claims, reproduced
 

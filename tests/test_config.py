@@ -60,5 +60,5 @@ def test_parse_override_reads_scientific_notation():
 
 def test_diff_names_changed_keys():
     a = to_dict(Config())
-    b = to_dict(make_config(overrides=["train.lr_g=1e-3", "game.params.a=1"]))
-    assert diff(a, b) == ["game.params", "train.lr_g"]
+    b = to_dict(make_config(overrides=["train.lr_g=1e-3", "game.objective=least_squares", "game.params.a=1"]))
+    assert diff(a, b) == ["game.objective", "game.params", "train.lr_g"]

@@ -19,7 +19,22 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ganlab.cli import main
-from ganlab.config import ON_DIVERGENCE, PRECISIONS, RANGES, DataConfig, ModelConfig, TrainConfig
+from ganlab.config import ON_DIVERGENCE, OPTIMIZERS, PRECISIONS, DataConfig, ModelConfig, TrainConfig, specs
+
+
+def _ranges() -> dict:
+    """dotted key (tuple entries as key[i]) → (low, high, low_open, high_open), from the config's field metadata."""
+    out = {}
+    for key, spec in specs().items():
+        b = spec.bounds
+        if b is None:
+            continue
+        for k in (f"{key}[0]", f"{key}[1]") if key.split(".")[-1].startswith("betas") else (key,):
+            out[k] = (b.low, b.high, b.low_open, b.high_open)
+    return out
+
+
+RANGES = _ranges()
 
 SCALE = int(os.environ.get("GANLAB_FUZZ_SCALE", "1"))  # e.g. 20 for a deeper search before a release
 N_OVERRIDES, N_YAML, N_DATA = 100 * SCALE, 60 * SCALE, 80 * SCALE  # 240 generated bad inputs in all
@@ -87,10 +102,9 @@ def bad_name(valid):
 def known_names():
     from ganlab.data import DATASETS
     from ganlab.game import OBJECTIVES
+    from ganlab.metrics import value_names
     from ganlab.nets.build import ARCHS
     from ganlab.nets.init import INIT_SCHEMES
-    from ganlab.train.checkpoint import BEST_METRICS
-    from ganlab.train.trainer import OPTIMIZERS
 
     return {
         "data.name": set(DATASETS.names()),
@@ -102,7 +116,7 @@ def known_names():
         "train.optimizer_g": set(OPTIMIZERS),
         "train.precision": set(PRECISIONS),
         "train.on_divergence": set(ON_DIVERGENCE),
-        "train.best_metric": set(BEST_METRICS),
+        "train.best_metric": set(value_names()),
         "game.objective": set(OBJECTIVES.names()),
     }
 

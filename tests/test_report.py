@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ganlab.api import train
 from ganlab.cli import main
 from ganlab.config import make_config
 from ganlab.errors import GanlabError
 from ganlab.report import render, write_report
-from ganlab.train import train
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
 

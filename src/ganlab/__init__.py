@@ -1,4 +1,23 @@
-"""ganlab: GAN objectives, training, honest metrics, dynamics and experiments in one library."""
+"""ganlab: GAN objectives, training, honest metrics, dynamics and experiments in one library.
+
+The public surface: the maths (``Game`` and its registries), configs (``make_config``), runs
+(``train``, ``resume``, ``load_run`` — ``ganlab.api``) and ``evaluate``. The layers, each
+importing only those below it (checked by tests/test_layers.py):
+
+    errors version                    the bottom: no other ganlab module
+    registry                          named registries with "did you mean"
+    typed serial                      strict dataclasses from plain values; JSON and atomic files
+    game nets data plots              the maths, architectures, data sets, pictures
+    dynamics metrics                  Dirac GAN; metrics with their protocol
+    config                            typed sections, validated against the registries
+    train                             the one training loop, checkpoints, run folders
+    geometry                          Localized GAN, Laplace–Beltrami (they train through train)
+    api                               wires data + game + nets + Trainer + metrics
+    experiments report                the claims as experiments; HTML pages
+    commands                          the sub-commands of the CLI
+    cli                               parses and dispatches
+    __init__ __main__                 the top
+"""
 
 from ganlab.errors import GanlabError
 from ganlab.game import (
@@ -14,8 +33,21 @@ from ganlab.game import (
 )
 from ganlab.game.factory import make_game
 from ganlab.registry import Registry
+from ganlab.version import __version__  # noqa: E402, F401
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str):  # the run API is imported on use: `import ganlab` stays light
+    if name in ("train", "resume", "load_run", "evaluate", "make_config"):
+        if name == "evaluate":
+            from ganlab.metrics import evaluate as value
+        elif name == "make_config":
+            from ganlab.config import make_config as value
+        else:
+            from ganlab import api
+
+            value = getattr(api, name)
+        return value
+    raise AttributeError(f"module 'ganlab' has no attribute {name!r}")
 
 __all__ = [
     "Batch",
@@ -29,6 +61,11 @@ __all__ = [
     "Penalty",
     "Registry",
     "__version__",
+    "evaluate",
     "grad_sq_norm",
+    "load_run",
+    "make_config",
     "make_game",
+    "resume",
+    "train",
 ]

@@ -43,6 +43,10 @@ class Registry(Generic[T]):
 
         return deco
 
+    def unregister(self, name: str) -> T:
+        """Remove ``name`` and return what it named (tests that register temporary components)."""
+        return self._items.pop(name)
+
     def get(self, name: str) -> T:
         """The object registered as ``name``; an unknown name is a one-line GanlabError."""
         try:

@@ -10,10 +10,8 @@ inside it; a folder of experiments (e.g. docs/results) shows each of them.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
-import io
 import json
 import re
 from collections.abc import Iterable
@@ -21,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.errors import GanlabError
+from ganlab.plots import Panel, Series, save_panels
+from ganlab.serial import read_json, read_jsonl
+from ganlab.train.folder import RunFolder
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;background:#fff}
@@ -54,10 +55,9 @@ def _img(path: Path, caption: str = "") -> str:
     return f'<figure><img alt="{_esc(caption or path.name)}" src="{data_uri(path)}">{cap}</figure>'
 
 
-def _figure_png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+def _text(path: Path) -> str:
+    """A text file for display; bytes that are not UTF-8 are shown replaced, never a crash."""
+    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def _table(header: list[str], rows: Iterable[list[Any]]) -> str:
@@ -150,43 +150,18 @@ def markdown_to_html(text: str, base: Path) -> str:
 
 
 # --- run folders ---------------------------------------------------------------------------------
-def _read_jsonl(path: Path) -> list[dict]:
-    records = []
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a torn last line of a killed run
-    return records
-
-
 def _metric_curves(records: list[dict]) -> str:
     """Evaluations during training (log.jsonl "eval" events), one panel per value."""
     evals = [r for r in records if r.get("event") == "eval" and isinstance(r.get("values"), dict)]
     if not evals:
         return "<p class=meta>No evaluations during training (train.eval_every = 0).</p>"
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = sorted({k for r in evals for k, v in r["values"].items() if isinstance(v, (int, float))})
-    cols = min(4, len(names))
-    rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, name in zip(axes.flat, names):
-        ax.axis("on")
+    panels = []
+    for name in names:
         pts = [(r["step"], r["values"][name]) for r in evals if isinstance(r["values"].get(name), (int, float))]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("step", fontsize=8)
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    uri = _figure_png(fig)
-    plt.close(fig)
+        panels.append(Panel([Series(None, [p[0] for p in pts], [p[1] for p in pts], style="o-")], name, "step"))
+    png = save_panels(panels, None, cols=min(4, len(panels)), size=(3.2, 2.5))
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     split = evals[-1].get("split", "val")
     return f'<figure><img alt="metric curves" src="{uri}"><figcaption class=meta>Evaluations on the {_esc(split)} split, ' \
            f'{_esc(evals[-1].get("n", "?"))} generated samples each.</figcaption></figure>'  # fmt: skip
@@ -209,24 +184,18 @@ def _protocol(metrics: dict) -> str:
     return "".join(parts)
 
 
-def _step_of(path: Path) -> int:
-    m = re.search(r"(\d+)", path.stem)
-    return int(m.group(1)) if m else -1
-
-
 def render_run(folder: Path, level: int = 2) -> str:
     """The sections of a run folder."""
     h = f"h{level}"
+    run = RunFolder(folder)
     parts = [f"<{h}>Run {_esc(folder.name)}</{h}>"]
-    cfg = folder / "config.yaml"
-    metrics_path = folder / "metrics.json"
     metrics: dict = {}
-    if metrics_path.is_file():
+    if run.metrics.is_file():
         try:
-            metrics = json.loads(metrics_path.read_text())
-        except json.JSONDecodeError:
-            parts.append("<p class=meta>metrics.json does not parse.</p>")
-    records = _read_jsonl(folder / "log.jsonl")
+            metrics = run.read_metrics() or {}
+        except GanlabError:
+            parts.append(f"<p class=meta>{_esc(run.metrics.name)} does not parse.</p>")
+    records = read_jsonl(run.log)
     steps = [r["step"] for r in records if isinstance(r.get("step"), int)]
     parts.append(f"<p class=meta>Folder: {_esc(folder)} · last logged step: {max(steps) if steps else '—'} · "
                  f"metrics at step: {_esc(metrics.get('step', '—'))}</p>")  # fmt: skip
@@ -234,17 +203,17 @@ def render_run(folder: Path, level: int = 2) -> str:
         vals = [[k, v] for k, v in metrics["values"].items()]
         parts.append(f"<h{level + 1}>Final metrics</h{level + 1}>" + _table(["metric", "value"], vals))
         parts.append(f"<h{level + 1}>Protocol of these numbers</h{level + 1}>" + _protocol(metrics))
-    parts.append(f"<h{level + 1}>Losses</h{level + 1}>" + _img(folder / "losses.png", "named loss terms of each player (log.jsonl)"))
+    parts.append(f"<h{level + 1}>Losses</h{level + 1}>" + _img(run.losses, "named loss terms of each player (log.jsonl)"))
     parts.append(f"<h{level + 1}>Metrics during training</h{level + 1}>" + _metric_curves(records))
-    parts.append(f"<h{level + 1}>Samples</h{level + 1}>" + _img(folder / "samples.png", "final samples (EMA generator when there is one)"))
-    grids = sorted((folder / "samples").glob("step_*.png"), key=_step_of) if (folder / "samples").is_dir() else []
+    parts.append(f"<h{level + 1}>Samples</h{level + 1}>" + _img(run.final_samples, "final samples (EMA generator when there is one)"))
+    grids = run.sample_grids()
     if len(grids) > _MAX_SAMPLE_GRIDS:
         grids = grids[: _MAX_SAMPLE_GRIDS - 1] + grids[-1:]
     if grids:
         parts.append("<details><summary>Samples along training</summary>"
-                     + "".join(_img(g, f"step {_step_of(g)}") for g in grids) + "</details>")  # fmt: skip
-    if cfg.is_file():
-        parts.append(f"<h{level + 1}>Config</h{level + 1}><pre>{_esc(cfg.read_text())}</pre>")
+                     + "".join(_img(g, f"step {s}") for s, g in grids) + "</details>")  # fmt: skip
+    if run.is_run():
+        parts.append(f"<h{level + 1}>Config</h{level + 1}><pre>{_esc(_text(run.config))}</pre>")
     rollbacks = [r for r in records if r.get("event") == "rollback"]
     if rollbacks:
         parts.append(f"<h{level + 1}>Rollbacks</h{level + 1}>" + _table(["step", "diverged at", "term", "lr_d", "lr_g"],
@@ -254,7 +223,8 @@ def render_run(folder: Path, level: int = 2) -> str:
 
 # --- experiment folders --------------------------------------------------------------------------
 def _run_folders(folder: Path) -> list[Path]:
-    return sorted(p.parent for p in folder.rglob("config.yaml") if (p.parent / "log.jsonl").is_file())
+    found = (RunFolder(p.parent) for p in folder.rglob("*.yaml"))
+    return sorted(r.path for r in found if r.is_run() and r.log.is_file())
 
 
 def render_experiment(folder: Path, level: int = 2) -> str:
@@ -263,16 +233,16 @@ def render_experiment(folder: Path, level: int = 2) -> str:
     result: dict = {}
     if (folder / "result.json").is_file():
         try:
-            result = json.loads((folder / "result.json").read_text())
-        except json.JSONDecodeError:
+            result = read_json(folder / "result.json")
+        except GanlabError:
             result = {}
     readme = folder / "README.md"
     if readme.is_file():
-        parts.append(markdown_to_html(readme.read_text(), folder))
+        parts.append(markdown_to_html(_text(readme), folder))
     else:
         parts.append(f"<{h}>{_esc(folder.name)}</{h}>")
         for md in sorted(folder.glob("*.md")):
-            parts.append(markdown_to_html(md.read_text(), folder))
+            parts.append(markdown_to_html(_text(md), folder))
         for png in sorted(folder.glob("*.png")):
             parts.append(_img(png, png.stem))
     if result:
@@ -294,7 +264,7 @@ def kind_of(folder: Path) -> str:
     """"run", "experiment" or "collection" (a folder of experiments); a GanlabError otherwise."""
     if not folder.is_dir():
         raise GanlabError(f"{folder} is not a folder", "pass a run folder (from ganlab train) or an experiment folder")
-    if (folder / "config.yaml").is_file():
+    if RunFolder(folder).is_run():
         return "run"
     if (folder / "result.json").is_file() or (folder / "README.md").is_file() or any(folder.glob("*.md")):
         return "experiment"
@@ -305,12 +275,12 @@ def kind_of(folder: Path) -> str:
 
 
 def kind_is_experiment(folder: Path) -> bool:
-    return (folder / "result.json").is_file() or (folder / "config.yaml").is_file()
+    return (folder / "result.json").is_file() or RunFolder(folder).is_run()
 
 
 def render(path: str | Path) -> str:
     """The whole HTML page for a run folder, an experiment folder or a folder of experiments."""
-    from ganlab import __version__
+    from ganlab.version import __version__
 
     folder = Path(path)
     kind = kind_of(folder)
@@ -321,7 +291,7 @@ def render(path: str | Path) -> str:
     else:
         subs = sorted(p for p in folder.iterdir() if p.is_dir() and kind_is_experiment(p))
         toc = "<ul>" + "".join(f'<li><a href="#{_esc(p.name)}">{_esc(p.name)}</a></li>' for p in subs) + "</ul>"
-        body = toc + "".join(f'<section id="{_esc(p.name)}">' + (render_run(p) if (p / "config.yaml").is_file()
+        body = toc + "".join(f'<section id="{_esc(p.name)}">' + (render_run(p) if RunFolder(p).is_run()
                              else render_experiment(p)) + "</section>" for p in subs)  # fmt: skip
         title = f"ganlab results {folder.name}"
     return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_esc(title)}</title><style>{CSS}</style></head>"
@@ -338,18 +308,3 @@ def write_report(path: str | Path, out: str | Path | None = None) -> Path:
     except OSError as err:
         raise GanlabError(f"cannot write {target}: {err.strerror}", "choose a writable --out") from None
     return target
-
-
-def _cmd(args: argparse.Namespace) -> int:
-    target = write_report(args.path, args.out)
-    print(f"wrote {target}")
-    return 0
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("report", help="one self-contained HTML page for a run or experiment folder",
-                              description="Render a run folder (ganlab train) or an experiment folder (ganlab experiment) as one "
-                              "HTML file with every image embedded.")  # fmt: skip
-    p.add_argument("path", help="run folder, experiment folder, or a folder of experiments")
-    p.add_argument("--out", default=None, help="HTML file to write (default PATH/report.html)")
-    p.set_defaults(func=_cmd)

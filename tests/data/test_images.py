@@ -14,7 +14,9 @@ import torch
 from ganlab import GanlabError
 from ganlab.config import DataConfig
 from ganlab.data import load_dataset
-from ganlab.data.images import STL_BYTES, resize_images, safe_unpickle
+from ganlab.data.cifar import safe_unpickle
+from ganlab.data.images import resize_images
+from ganlab.data.stl10 import STL_BYTES
 
 N_BATCH = 20  # images per fake CIFAR batch
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ganlab.dynamics.command import add_parser, parse_named
+from ganlab.commands.dynamics import add_parser, parse_named
 from ganlab.errors import GanlabError
 
 

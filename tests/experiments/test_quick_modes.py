@@ -57,10 +57,16 @@ def test_full_mode_docstrings_state_cpu_time() -> None:
 
 
 # --- modes ---------------------------------------------------------------------------------------
-def test_every_objective_has_mode_settings() -> None:
-    from ganlab.experiments.modes import SETTINGS
+def test_every_objective_has_valid_mode_settings() -> None:
+    """Each objective's declared benchmark settings (or the documented default) make a valid config."""
+    from ganlab.config import make_config
+    from ganlab.experiments.modes import DEFAULT_SETTINGS, overrides_for, settings_for
 
-    assert set(SETTINGS) == set(OBJECTIVES.names())
+    for name in OBJECTIVES.names():
+        declared = OBJECTIVES.get(name).benchmark
+        assert settings_for(name) == (declared or DEFAULT_SETTINGS)
+        cfg = make_config(overrides=overrides_for(name, "ring8", 10, 0))
+        assert cfg.game.objective == name
 
 
 def test_modes_quick(quick_run) -> None:  # noqa: ANN001

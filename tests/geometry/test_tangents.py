@@ -9,8 +9,8 @@ from torch import nn
 import ganlab.metrics.tangent_rank  # noqa: F401  (registers the metric)
 from ganlab.errors import GanlabError
 from ganlab.game import PENALTIES, Batch
-from ganlab.geometry.tangents import effective_rank, jacobian, singular_values, spectrum, summarize, threshold_rank
 from ganlab.metrics import evaluate
+from ganlab.metrics.tangents import effective_rank, jacobian, singular_values, spectrum, summarize, threshold_rank
 
 
 class Linear(nn.Module):

@@ -21,7 +21,8 @@ def test_protocol_records_what_each_metric_used(digits):
     assert [f["name"] for f in p["features"]] == ["digits"] and len(p["features"][0]["sha256"]) == 64
     assert p["metrics"]["fid"]["n_generated"] == 200 and p["metrics"]["fid"]["n_real"] == 360
     assert "n_real" not in p["metrics"]["inception_score"]  # IS reads the generated side only
-    assert "features" not in p["metrics"]["mre"] and p["metrics"]["mre"]["options"] == {"steps": 2}
+    assert "features" not in p["metrics"]["mre"]
+    assert p["metrics"]["mre"]["options"] == {"restarts": 2, "steps": 2, "lr": 0.1, "n": None}  # resolved: given + defaults
     assert set(r["values"]) >= {"fid", "is_mean", "is_std", "mre", "mre_l2"}
 
 
@@ -60,10 +61,10 @@ def test_save_result_writes_strict_json(tmp_path):
 
 
 def test_eval_command(digits, monkeypatch, tmp_path, capsys):
-    from ganlab.metrics import command
+    from ganlab.commands import eval as command
 
     loaded = types.SimpleNamespace(G=MLPImages(), G_ema=MLPImages(seed=1), D=None, dataset=digits, config=None)
-    monkeypatch.setattr("ganlab.train.load_run", lambda path: loaded, raising=False)
+    monkeypatch.setattr("ganlab.api.load_run", lambda path: loaded)
     parser = argparse.ArgumentParser()
     command.add_parser(parser.add_subparsers(dest="command"))
     out = tmp_path / "eval.json"

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
+from ganlab.api import build
 from ganlab.config import make_config
 from ganlab.train.distributed import from_env, shutdown
-from ganlab.train.run import build
 from ganlab.train.trainer import Trainer
 
 OVERRIDES = [
@@ -81,8 +81,8 @@ def test_torchrun_cli_run_then_resume_on_one_process(tmp_path):
     import sys
     from pathlib import Path
 
+    from ganlab.serial import read_jsonl
     from ganlab.train.checkpoint import list_checkpoints
-    from ganlab.train.log import read_jsonl
 
     out = tmp_path / "ddp"
     args = [a for a in OVERRIDES if not a.startswith("game.")] + [

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
+from ganlab.api import build
 from ganlab.config import make_config
 from ganlab.game import OBJECTIVES
-from ganlab.train.run import build
 from ganlab.train.trainer import Trainer
 
 BASE = [

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from ganlab import GanlabError
+from ganlab.api import build
 from ganlab.config import make_config
-from ganlab.train.run import build
 from ganlab.train.trainer import Trainer
 
 BASE = ["model.width=8", "model.z_dim=8", "train.batch_size=16", "game.penalties=[{name: r1, gamma: 1}]"]

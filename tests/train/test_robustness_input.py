@@ -44,14 +44,21 @@ def error_line(capsys, argv):
         ("train.device=gpu", 'unknown train.device "gpu" — use cpu, cuda, cuda:N or auto'),
         ("train.device=meta", 'unknown train.device "meta"'),
         ("model.arch=mlpp", 'unknown model.arch "mlpp"'),
-        ("model.g_norm=batchnorm", "norm must be batch, layer or none"),
-        ("model.init=kaiming", "init must be one of normal, xavier, orthogonal, default"),
+        ("model.g_norm=batchnorm", 'unknown model.g_norm "batchnorm" (did you mean "batch"?) — choose one of: batch, layer, none'),
+        ("model.init=kaiming", 'unknown model.init "kaiming" — choose one of: normal, xavier, orthogonal, default'),
         ("train.precision=fp8", 'unknown train.precision "fp8"'),
         ("train.on_divergence=retry", 'unknown train.on_divergence "retry"'),
         ("train.rollback_lr_factor=1.5", "train.rollback_lr_factor must be in (0, 1)"),
         ("train.keep_checkpoints=0", "train.keep_checkpoints must be at least 1"),
         ("train.best_metric=fid", "train.best_metric=fid needs evaluations during training"),
-        ("train.eval_every=3", "train.eval_every=3 is not a multiple of train.checkpoint_every=500"),
+        ("train.eval_every=-3", "train.eval_every must be at least 0"),
+        ("game.params={lamb: 1}", 'unknown key "game.params(non_saturating).lamb"'),
+        ("game.penalties=[{name: r11}]", 'unknown penalty "r11" (did you mean "r1"?)'),
+        ("game.penalties=[{name: r1, gama: 1}]", 'unknown key "game.penalties[0](r1).gama" (did you mean "gamma"?)'),
+        ("game.penalties=[{name: r1, every: 0}]", "game.penalties[0](r1).every must be at least 1"),
+        ("game.penalties=[{name: gp, lam: -10}]", "game.penalties[0](gp).lam must be at least 0"),
+        ("eval.options={kid: {subset: 10}}", 'unknown key "eval.options.kid.subset" (did you mean "subsets"?)'),
+        ("eval.metrics=[fidd]", 'unknown metric "fidd" (did you mean "fid"?)'),
         ("train.simultaneous=maybe", "must be true or false"),
         ("train.stepz=4", 'unknown key "config.train.stepz" (did you mean "steps"?)'),
         ("game.objective=hinj", 'unknown objective "hinj" (did you mean "hinge"?)'),
@@ -65,7 +72,7 @@ def test_bad_config_combinations(capsys):
     assert "unknown train.best_metric" in error_line(
         capsys, ["train", "--dry-run", *TINY, "train.checkpoint_every=2", "train.eval_every=2", "train.best_metric=fidd"]
     )
-    assert "needs a Gaussian mixture" in error_line(
+    assert "needs a Gaussian mixture with known modes" in error_line(
         capsys, ["train", "--dry-run", "train.checkpoint_every=2", "train.eval_every=2", "train.best_metric=modes"]
     )
     assert "simultaneous=true needs train.n_critic=1" in error_line(

@@ -1,8 +1,14 @@
-"""The in-memory data set every loader produces, and the data registry."""
+"""The in-memory data set every loader produces, and the data registry.
+
+A data set is registered with what others need to know of it, next to its loader: its kind
+("points" or "image"; "file" when the file decides), its default feature network and the
+metrics a run reports at its end. Nothing elsewhere tests data set names.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,13 +16,20 @@ import torch
 
 from ganlab.registry import Registry
 
+# what a data set of a kind gets when its registration does not say otherwise
+KIND_DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "points": ("identity", ("precision_recall", "equilibrium")),
+    "image": ("inception", ("fid", "kid", "inception_score", "precision_recall")),
+}
+
 
 @dataclasses.dataclass
 class Dataset:
     """Train / validation / test tensors (float32) with what evaluation needs to know.
 
     ``kind`` is "points" (rows of coordinates) or "image" (N, C, H, W in [−1, 1]).
-    Mixtures carry their mode ``centres`` (K, dim) and component ``sigma``.
+    Mixtures carry their mode ``centres`` (K, dim) and component ``sigma``. ``features`` and
+    ``metrics`` are the defaults its registration declares (see ``DataSpec``).
     """
 
     name: str
@@ -28,6 +41,8 @@ class Dataset:
     sigma: float | None = None
     labels: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # split → class labels
     info: dict[str, Any] = dataclasses.field(default_factory=dict)  # provenance for protocols
+    features: str = ""  # default feature network of its metrics
+    metrics: tuple[str, ...] = ()  # metrics reported at the end of a run
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -41,5 +56,38 @@ class Dataset:
         return getattr(self, name)
 
 
-# Each entry is a function (config: DataConfig) -> Dataset
-DATASETS: Registry = Registry("data set")
+@dataclasses.dataclass(frozen=True)
+class DataSpec:
+    """A registered data set: its loader ``load(DataConfig) -> Dataset`` and its declarations."""
+
+    load: Callable[[Any], Dataset]
+    kind: str  # "points", "image", or "file" (decided by the file's contents)
+    features: str | None = None  # default feature network; None: the kind's (KIND_DEFAULTS)
+    metrics: tuple[str, ...] | None = None  # end-of-run metrics; None: the kind's
+
+    @property
+    def summary(self) -> str:
+        doc = (self.load.__doc__ or "").strip()
+        return " ".join(doc.split("\n\n")[0].split())
+
+    def __call__(self, cfg: Any) -> Dataset:
+        ds = self.load(cfg)
+        features, metrics = KIND_DEFAULTS[ds.kind]
+        ds.features = self.features or features
+        ds.metrics = tuple(self.metrics if self.metrics is not None else metrics)
+        return ds
+
+
+DATASETS: Registry[DataSpec] = Registry("data set")
+
+
+def dataset(
+    name: str, *, kind: str, features: str | None = None, metrics: tuple[str, ...] | None = None
+) -> Callable[[Callable[[Any], Dataset]], Callable[[Any], Dataset]]:
+    """Register loader ``fn(DataConfig) -> Dataset`` as data set ``name`` (see ``DataSpec``)."""
+
+    def deco(fn: Callable[[Any], Dataset]) -> Callable[[Any], Dataset]:
+        DATASETS.register(name)(DataSpec(fn, kind, features, metrics))
+        return fn
+
+    return deco

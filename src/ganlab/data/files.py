@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganlab.data.base import DATASETS, Dataset
+from ganlab.data.base import Dataset, dataset
 from ganlab.errors import GanlabError
 
 SPLIT = (0.8, 0.1, 0.1)  # train / validation / test shares of a file without its own splits
@@ -92,7 +92,7 @@ def _read_array(path: Path) -> np.ndarray:
         raise GanlabError(f"cannot read {path} as .npz or .npy ({first})", "write the samples with numpy.savez(path, x=samples)") from None
 
 
-@DATASETS.register("npz")
+@dataset("npz", kind="file")
 def npz(cfg) -> Dataset:
     """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W)."""
     path = _require_file(cfg, "a .npz array")

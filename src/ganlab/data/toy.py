@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganlab.data.base import DATASETS, Dataset
+from ganlab.data.base import Dataset, dataset
+
+MIXTURE_METRICS = ("mode_coverage", "precision_recall", "equilibrium")
 
 
 def ring8_centres(radius: float = 1.0) -> np.ndarray:
@@ -49,13 +51,13 @@ def mixture_dataset(name: str, centres: np.ndarray, sigma: float, n_points: int,
     )
 
 
-@DATASETS.register("ring8")
+@dataset("ring8", kind="points", metrics=MIXTURE_METRICS)
 def ring8(cfg) -> Dataset:
     """8 Gaussians on the unit circle, σ = 0.01 (PacGAN's ring)."""
     return mixture_dataset("ring8", ring8_centres(), 0.01, cfg.n_points, cfg.seed)
 
 
-@DATASETS.register("grid25")
+@dataset("grid25", kind="points", metrics=MIXTURE_METRICS)
 def grid25(cfg) -> Dataset:
     """25 Gaussians on {−4, −2, 0, 2, 4}², σ = 0.05 (PacGAN's grid)."""
     return mixture_dataset("grid25", grid25_centres(), 0.05, cfg.n_points, cfg.seed)

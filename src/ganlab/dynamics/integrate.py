@@ -172,6 +172,28 @@ def _check_blocks(blocks: Sequence[slice], lrs: Sequence[float], repeats: Sequen
         raise GanlabError(f"step sizes must be > 0 and repeats ≥ 1, got {list(lrs)} and {list(repeats)}")
 
 
+def _block_step(x: torch.Tensor, f: _Counter, b: int, sl: slice, lr: float, counts: list[int],
+                project: Projection | None) -> torch.Tensor:
+    """Block b alone: x_b ← x_b + η_b F_b(x) (then the projection)."""
+    x = x.clone()
+    x[sl] = x[sl] + lr * f(x, b, counts[b])
+    counts[b] += 1
+    return project(x) if project is not None else x
+
+
+def _discrete(kind: str, one_round: Callable[[torch.Tensor], torch.Tensor], x0: torch.Tensor, steps: int, f: _Counter,
+              limit: float) -> Path:
+    """Rounds of a discrete scheme from x0, sampled after each; stops when the state blows up."""
+    x, rows, msg = x0.clone(), [x0.numpy().copy()], "ok"
+    for _ in range(steps):
+        x = one_round(x)
+        rows.append(x.numpy().copy())
+        if _blown_up(x, limit):
+            msg = "stopped: state left ±limit or became non-finite"
+            break
+    return Path(np.arange(steps + 1, dtype=np.float64), _pad(rows, steps + 1), kind, f.n, msg)
+
+
 def simultaneous(field: Field, x0: torch.Tensor, blocks: Sequence[slice], lrs: Sequence[float], steps: int, *,
                  repeats: Sequence[int] | None = None, project: Projection | None = None, limit: float = 1e6) -> Path:
     """x ← x + η_b F_b(x) for every block b from the same x.
@@ -183,29 +205,21 @@ def simultaneous(field: Field, x0: torch.Tensor, blocks: Sequence[slice], lrs: S
     repeats = list(repeats or [1] * len(blocks))
     _check_blocks(blocks, lrs, repeats)
     f = _Counter(field)
-    x, rows, msg = x0.clone(), [x0.numpy().copy()], "ok"
     counts = [0] * len(blocks)
-    for _ in range(steps):
+
+    def one_round(x: torch.Tensor) -> torch.Tensor:
         for extra in range(max(repeats) - 1):  # the lone extra steps of blocks that repeat
             for b, (sl, lr) in enumerate(zip(blocks, lrs)):
                 if extra < repeats[b] - 1:
-                    x = x.clone()
-                    x[sl] = x[sl] + lr * f(x, b, counts[b])
-                    counts[b] += 1
-                    if project is not None:
-                        x = project(x)
+                    x = _block_step(x, f, b, sl, lr, counts, project)
         full = [f(x, b, counts[b]) for b in range(len(blocks))]
         x = x.clone()
         for b, (sl, lr) in enumerate(zip(blocks, lrs)):
             x[sl] = x[sl] + lr * full[b]
             counts[b] += 1
-        if project is not None:
-            x = project(x)
-        rows.append(x.numpy().copy())
-        if _blown_up(x, limit):
-            msg = "stopped: state left ±limit or became non-finite"
-            break
-    return Path(np.arange(steps + 1, dtype=np.float64), _pad(rows, steps + 1), "simultaneous", f.n, msg)
+        return project(x) if project is not None else x
+
+    return _discrete("simultaneous", one_round, x0, steps, f, limit)
 
 
 def alternating(field: Field, x0: torch.Tensor, blocks: Sequence[slice], lrs: Sequence[float], steps: int, *,
@@ -214,21 +228,15 @@ def alternating(field: Field, x0: torch.Tensor, blocks: Sequence[slice], lrs: Se
     repeats = list(repeats or [1] * len(blocks))
     _check_blocks(blocks, lrs, repeats)
     f = _Counter(field)
-    x, rows, msg = x0.clone(), [x0.numpy().copy()], "ok"
     counts = [0] * len(blocks)
-    for _ in range(steps):
+
+    def one_round(x: torch.Tensor) -> torch.Tensor:
         for b, (sl, lr) in enumerate(zip(blocks, lrs)):
             for _ in range(repeats[b]):
-                x = x.clone()
-                x[sl] = x[sl] + lr * f(x, b, counts[b])
-                counts[b] += 1
-                if project is not None:
-                    x = project(x)
-        rows.append(x.numpy().copy())
-        if _blown_up(x, limit):
-            msg = "stopped: state left ±limit or became non-finite"
-            break
-    return Path(np.arange(steps + 1, dtype=np.float64), _pad(rows, steps + 1), "alternating", f.n, msg)
+                x = _block_step(x, f, b, sl, lr, counts, project)
+        return x
+
+    return _discrete("alternating", one_round, x0, steps, f, limit)
 
 
 def ema(x: np.ndarray, decay: float, *, warmup: bool = True) -> np.ndarray:

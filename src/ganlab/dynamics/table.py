@@ -10,7 +10,6 @@ GAN-QP uses ‖x_f − x_r‖ ("l2" distance) as in seed 004, where the library 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import time
@@ -21,6 +20,7 @@ from typing import Any
 from ganlab.dynamics.simulate import Result, Settings, run_named
 from ganlab.errors import GanlabError
 from ganlab.game.objective import OBJECTIVES
+from ganlab.serial import dumps
 
 TABLE_SETTINGS = Settings()  # ODE to t = 200, 801 samples, ‖θ(0)‖ = ‖φ(0)‖ = 1, EMA 0.999
 
@@ -231,6 +231,5 @@ def run_table(out: str | Path | None = None, *, settings: Settings = TABLE_SETTI
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "table.md").write_text(text, encoding="utf-8")
-        (out_dir / "table.json").write_text(json.dumps({"cases": records, "seconds": seconds}, indent=1,
-                                                       ensure_ascii=False), encoding="utf-8")
+        (out_dir / "table.json").write_text(dumps({"cases": records, "seconds": seconds}, indent=1, ascii_only=False), encoding="utf-8")
     return {"cases": records, "markdown": text, "seconds": seconds}

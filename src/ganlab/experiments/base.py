@@ -10,11 +10,7 @@ report: claim, command, CPU time, tables, figures, notes) and ``result.json``.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import io
-import json
-import math
 import platform
 import sys
 import time
@@ -22,12 +18,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-import ganlab
 from ganlab.errors import GanlabError
+from ganlab.experiments.tables import Stat, plain, write_table
 from ganlab.registry import Registry
+from ganlab.serial import write_json
+from ganlab.version import __version__
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,17 +37,19 @@ class Experiment:
     doc: str  # the whole docstring: claim, settings, measured CPU time of the full mode
     default_seeds: int  # seeds of the full mode
     quick_seeds: int = 1
+    order: int = 100  # its place in docs/RESULTS.md (lower first)
 
 
 EXPERIMENTS: Registry[Experiment] = Registry("experiment")
 
 
-def experiment(name: str, *, seeds: int = 3) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register ``fn(ctx)`` as experiment ``name``; its docstring is the documentation."""
+def experiment(name: str, *, seeds: int = 3, order: int = 100) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    """Register ``fn(ctx)`` as experiment ``name``; its docstring is the documentation, ``order``
+    its place in docs/RESULTS.md."""
 
     def deco(fn: Callable[[Context], None]) -> Callable[[Context], None]:
         doc = (fn.__doc__ or "").strip()
-        EXPERIMENTS.register(name)(Experiment(name, fn, doc.splitlines()[0] if doc else name, doc, seeds))
+        EXPERIMENTS.register(name)(Experiment(name, fn, doc.splitlines()[0] if doc else name, doc, seeds, order=order))
         return fn
 
     return deco
@@ -80,100 +79,17 @@ class Context:
         self.parts.append(f"![{caption}]({path.name})\n\n*{caption}*")
         return path
 
-    def table(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, title: str = "",
-              notes: str = "") -> str:
+    def table(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] | None = None, *,
+              title: str = "", notes: str = "") -> str:  # fmt: skip
         """Write ``name.csv`` (raw values) and ``name.md``, and add the table to the README.
 
         ``columns``: (key, header) pairs; a value that is a ``Stat`` prints as mean ± std.
         """
-        keys = [k for k, _ in columns]
-        with open(self.out / f"{name}.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(_csv_header(rows, keys))
-            for r in rows:
-                w.writerow(_csv_row(r, keys))
-        lines = [f"### {title}", ""] if title else []
-        lines += ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
-        lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
-        if notes:
-            lines += ["", notes.strip()]
-        md = "\n".join(lines)
-        (self.out / f"{name}.md").write_text(md + "\n")
+        md = write_table(self.out, name, rows, columns, title=title, notes=notes)
         self.parts.append(md)
-        self.data.setdefault("tables", {})[name] = [{k: _plain(r.get(k)) for k in keys} for r in rows]
+        keys = [k for k, _ in columns] if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
+        self.data.setdefault("tables", {})[name] = [{k: plain(r.get(k)) for k in keys} for r in rows]
         return md
-
-
-@dataclasses.dataclass(frozen=True)
-class Stat:
-    """Mean ± standard deviation over seeds (population std, ddof = 0; one seed: std 0)."""
-
-    values: tuple[float, ...]
-    digits: int = 2
-
-    @property
-    def mean(self) -> float:
-        v = [x for x in self.values if math.isfinite(x)]
-        return float(np.mean(v)) if v else float("nan")
-
-    @property
-    def std(self) -> float:
-        v = [x for x in self.values if math.isfinite(x)]
-        return float(np.std(v)) if v else float("nan")
-
-    def __str__(self) -> str:
-        if not math.isfinite(self.mean):
-            return "n/a"
-        missing = sum(not math.isfinite(x) for x in self.values)
-        text = f"{self.mean:.{self.digits}f} ± {self.std:.{self.digits}f}" if len(self.values) > 1 else f"{self.mean:.{self.digits}f}"
-        return text + (f" ({missing} n/a)" if missing else "")
-
-
-def stat(values: Sequence[float], digits: int = 2) -> Stat:
-    return Stat(tuple(float(v) for v in values), digits)
-
-
-def fmt(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return "n/a"
-        return f"{v:.3g}" if abs(v) < 1e-2 or abs(v) >= 1e4 else f"{v:.3f}".rstrip("0").rstrip(".")
-    return str(v).replace("|", "\\|")
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, Stat):
-        return {"mean": _finite(v.mean), "std": _finite(v.std), "values": [_finite(x) for x in v.values]}
-    if isinstance(v, float):
-        return _finite(v)
-    return v
-
-
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None  # JSON has no NaN
-
-
-def _csv_header(rows: Sequence[dict], keys: Sequence[str]) -> list[str]:
-    out = []
-    for k in keys:
-        if any(isinstance(r.get(k), Stat) for r in rows):
-            out += [f"{k}_mean", f"{k}_std"]
-        else:
-            out.append(k)
-    return out
-
-
-def _csv_row(r: dict, keys: Sequence[str]) -> list[Any]:
-    out: list[Any] = []
-    for k in keys:
-        v = r.get(k)
-        if isinstance(v, Stat):
-            out += [v.mean, v.std]
-        else:
-            out.append("" if v is None else v)
-    return out
 
 
 @contextlib.contextmanager
@@ -219,34 +135,21 @@ def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, 
         "",
         f"Regenerate: `{cmd}`  ",
         f"Mode: {'quick' if quick else 'full'}, seeds: {n_seeds}. Measured: {cpu:.0f} s CPU, {wall:.0f} s wall "
-        f"(one torch thread; {platform.machine()}, torch {torch.__version__}, ganlab {ganlab.__version__}).",
+        f"(one torch thread; {platform.machine()}, torch {torch.__version__}, ganlab {__version__}).",
     ]
     readme = "\n".join(head) + "\n\n" + "\n\n".join(ctx.parts) + "\n"
     (folder / "README.md").write_text(readme)
     result = {"experiment": name, "quick": quick, "seeds": n_seeds, "command": cmd, "cpu_seconds": round(cpu, 2),
-              "wall_seconds": round(wall, 2), "ganlab_version": ganlab.__version__, "torch": torch.__version__,
+              "wall_seconds": round(wall, 2), "ganlab_version": __version__, "torch": torch.__version__,
               "python": sys.version.split()[0], **ctx.data}  # fmt: skip
-    (folder / "result.json").write_text(json.dumps(_json_safe(result), indent=2, allow_nan=False, default=str) + "\n")
+    write_json(folder / "result.json", _json_ready(result))
     return folder
 
 
-def _json_safe(obj: Any) -> Any:
-    """NaN/inf → null, Stat → its mean/std/values, numpy scalars → floats (JSON has no NaN)."""
+def _json_ready(obj: Any) -> Any:
+    """Stat cells as their mean / std / values; the rest is ``serial``'s to convert."""
     if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, Stat):
-        return _plain(obj)
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return _finite(obj)
-    return obj
-
-
-def markdown_list(items: dict[str, str]) -> str:
-    buf = io.StringIO()
-    for k, v in items.items():
-        buf.write(f"- **{k}**: {v}\n")
-    return buf.getvalue()
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    return plain(obj) if isinstance(obj, Stat) else obj

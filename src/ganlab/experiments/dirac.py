@@ -11,7 +11,7 @@ import dataclasses
 from ganlab.experiments.base import Context, experiment
 
 
-@experiment("dirac", seeds=1)
+@experiment("dirac", seeds=1, order=1)
 def run(ctx: Context) -> None:
     """Dirac GAN: does each game converge, orbit or end on a set? Seed 004's cases, then every objective.
 

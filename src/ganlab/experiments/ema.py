@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.tables import stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.plots import Panel, Series, save_panels
 
 SETUPS = {
     "non-saturating, no penalty": ("game.objective=non_saturating",),
@@ -22,7 +24,7 @@ SETUPS = {
 GENERATORS = ("raw G", "EMA 0.999", "EMA 0.9999")
 
 
-@experiment("ema", seeds=2)
+@experiment("ema", seeds=2, order=8)
 def run(ctx: Context) -> None:
     """Raw G vs EMA 0.999 vs EMA 0.9999 of the same runs on ring8 (modes, % HQ, reverse KL).
 
@@ -30,11 +32,6 @@ def run(ctx: Context) -> None:
     warm-up, so that the two decays differ), evaluated every 1,000 steps, 2 seeds: 177 s CPU (one
     thread, shared 2-core machine); quick ≈ 2 s CPU.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     steps, every = ctx.size(300, 10_000), ctx.size(100, 1000)
     setups = dict(list(SETUPS.items())[: ctx.size(1, len(SETUPS))])
     rows, curves = [], {}
@@ -68,21 +65,15 @@ def run(ctx: Context) -> None:
               notes="MLP width 64, batch 256, z ∈ R², Adam 2e-4 β = (0.5, 0.999); "
               "2,500 samples from the same z for each generator.")  # fmt: skip
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4), squeeze=False)
-    for ax, (label, per_seed) in zip(axes[0], curves.items()):
+    panels = []
+    for label, per_seed in curves.items():
         n = min(len(h) for h in per_seed)
         xs = [r["step"] for r in per_seed[0][:n]]
-        for i, g in enumerate(GENERATORS):
-            ys = np.array([[r[g]["hq"] for r in h[:n]] for h in per_seed]).mean(0)
-            ax.plot(xs, ys, label=g, color=f"C{i}", ls="-" if i < 2 else "--")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("generator step")
-        ax.set_ylabel("% high-quality samples")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(ctx.figure("ema_hq", f"% HQ along training of the raw G and its two averages (mean of {ctx.seeds} seeds)"), dpi=85)
-    plt.close(fig)
+        series = [Series(g, xs, np.array([[r[g]["hq"] for r in h[:n]] for h in per_seed]).mean(0), style="-" if i < 2 else "--")
+                  for i, g in enumerate(GENERATORS)]  # fmt: skip
+        panels.append(Panel(series, label, "generator step", "% high-quality samples"))
+    save_panels(panels, ctx.figure("ema_hq", f"% HQ along training of the raw G and its two averages (mean of {ctx.seeds} seeds)"),
+                size=(6, 4), dpi=85)  # fmt: skip
     verdicts = []
     for label in setups:
         raw = next(r for r in rows if r["setup"] == label and r["generator"] == "raw G")["hq"].mean

@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.tables import stat
 from ganlab.experiments.training import make, train_loop
 from ganlab.metrics import evaluate, mre_along_training
+from ganlab.plots import Panel, Series, save_panels
 
 WGAN_GP_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -34,7 +36,7 @@ MODELS: dict[str, tuple[tuple[str, ...], bool, str]] = {
 }
 
 
-@experiment("generalization", seeds=1)
+@experiment("generalization", seeds=1, order=3)
 def run(ctx: Context) -> None:
     """Test-split MRE along training: unregularised DCGAN vs LS-GAN, GLS-GAN, WGAN, WGAN-GP (digits).
 
@@ -42,11 +44,6 @@ def run(ctx: Context) -> None:
     1,500 G steps, MRE of 100 test and 100 train images every 250 steps (2 starts × 100 steps),
     1 seed: 336 s CPU (one thread, shared 2-core machine); quick ≈ 12 s CPU.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     steps, every = ctx.size(60, 1500), ctx.size(30, 250)
     n_images = ctx.size(16, 100)
     mre_opts = {"restarts": ctx.size(1, 2), "steps": ctx.size(30, 100), "seed": 0}
@@ -91,21 +88,16 @@ def run(ctx: Context) -> None:
             "settings": settings + ("; diverged " + ", ".join(diverged) if diverged else ""),
         })  # fmt: skip
 
-    fig, ax = plt.subplots(1, 1, figsize=(7, 4.5))
+    series = []
     for i, (label, per_seed) in enumerate(curves.items()):
-        colour = f"C{i}"
         for s, hist in enumerate(per_seed):
             xs = [h["step"] for h in hist]
-            ax.plot(xs, [h["test"] for h in hist], color=colour, label=f"{label} test" if s == 0 else None)
-            ax.plot(xs, [h["train"] for h in hist], color=colour, ls="--", alpha=0.6, label=f"{label} train" if s == 0 else None)
-    ax.set_xlabel("generator step")
-    ax.set_ylabel("MRE (per-pixel squared error)")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    fig.savefig(ctx.figure("mre_vs_step", "MRE along training on the digits: test split (solid) and training images (dashed)"), dpi=90)
-    plt.close(fig)
+            series.append(Series(f"{label} test" if s == 0 else None, xs, [h["test"] for h in hist], colour=f"C{i}"))
+            series.append(Series(f"{label} train" if s == 0 else None, xs, [h["train"] for h in hist], colour=f"C{i}", style="--",
+                                 alpha=0.6))  # fmt: skip
+    save_panels([Panel(series, "", "generator step", "MRE (per-pixel squared error)", logy=True)],
+                ctx.figure("mre_vs_step", "MRE along training on the digits: test split (solid) and training images (dashed)"),
+                size=(7, 4.5))  # fmt: skip
 
     ctx.table("mre", rows, [
         ("model", "model"), ("regularised", "Lipschitz-regularised"), ("test", "test MRE (final)"), ("train", "train MRE (final)"),

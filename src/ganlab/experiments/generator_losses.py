@@ -13,6 +13,7 @@ import torch
 from ganlab.experiments.base import Context, experiment
 from ganlab.game import Batch
 from ganlab.game.factory import make_game
+from ganlab.plots import Panel, Series, save_panels
 
 LOSSES = ("minimax", "non_saturating", "max_likelihood")
 TABLE_AT = (1e-3, 1e-2, 0.1, 0.5, 0.9, 0.99)
@@ -42,7 +43,7 @@ def loss_curves(names: tuple[str, ...] = LOSSES, p: np.ndarray | None = None) ->
     return out
 
 
-@experiment("generator_losses", seeds=1)
+@experiment("generator_losses", seeds=1, order=7)
 def run(ctx: Context) -> None:
     """Minimax, non-saturating and maximum-likelihood generator losses and gradients vs D(G(z)).
 
@@ -51,31 +52,15 @@ def run(ctx: Context) -> None:
     non-saturating loss keeps a gradient of magnitude ≈ 1 there. Quick and Full are the same
     (no training): about 1 s of CPU.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     curves = loss_curves()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for name, c in curves.items():
-        axes[0].plot(c["p"], c["loss"], label=name)
-        axes[1].plot(c["p"], np.abs(c["grad_logit"]), label=name)
-        axes[2].plot(c["p"], np.abs(c["grad_prob"]), label=name)
-    axes[0].set_ylim(-20, 10)
-    axes[0].set_title("generator loss $L_G$")
-    axes[1].set_title("|∂L_G/∂d|, d = D's logit (what reaches G)")
-    axes[2].set_title("|∂L_G/∂D(G(z))|")
-    axes[1].set_yscale("log")
-    axes[2].set_yscale("log")
-    for ax in axes:
-        ax.set_xlabel("D(G(z))")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(ctx.figure("generator_losses", "Generator losses of seed 001 and their gradients, computed by autograd "
-                           "from the registered objectives"), dpi=90)  # fmt: skip
-    plt.close(fig)
+    panels = [
+        Panel([Series(n, c["p"], c["loss"]) for n, c in curves.items()], "generator loss $L_G$", "D(G(z))", ylim=(-20, 10)),
+        Panel([Series(n, c["p"], np.abs(c["grad_logit"])) for n, c in curves.items()], "|∂L_G/∂d|, d = D's logit (what reaches G)",
+              "D(G(z))", logy=True),
+        Panel([Series(n, c["p"], np.abs(c["grad_prob"])) for n, c in curves.items()], "|∂L_G/∂D(G(z))|", "D(G(z))", logy=True),
+    ]  # fmt: skip
+    save_panels(panels, ctx.figure("generator_losses", "Generator losses of seed 001 and their gradients, computed by autograd "
+                                   "from the registered objectives"), size=(4.7, 4))  # fmt: skip
 
     at = loss_curves(p=np.array(TABLE_AT))
     rows = []

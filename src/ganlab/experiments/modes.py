@@ -10,44 +10,26 @@ and the raw G (as the published tables); 2,500 samples each, VEEGAN/PacGAN proto
 
 from __future__ import annotations
 
-import matplotlib
+from typing import Any
 
-from ganlab.experiments.base import Context, experiment, stat
+import torch
+
+from ganlab.config import DataConfig
+from ganlab.data import load_dataset
+from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.tables import stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
 from ganlab.game import OBJECTIVES
+from ganlab.plots import save_scatter_panels
 
-R1 = ("game.penalties=[{name: r1, gamma: 1}]",)
-WGAN_GP_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
+DEFAULT_SETTINGS = (("game.penalties=[{name: r1, gamma: 1}]",), "R1 γ=1")  # for objectives that declare none
 
-# objective → (overrides, why). Every registered objective must have a row (tested).
-SETTINGS: dict[str, tuple[tuple[str, ...], str]] = {
-    "minimax": (R1, "R1 γ=1"),
-    "non_saturating": (R1, "R1 γ=1 (configs/ring8.yaml)"),
-    "max_likelihood": (R1, "R1 γ=1"),
-    "least_squares": (R1, "R1 γ=1"),
-    "hinge": (R1, "R1 γ=1"),
-    "f_gan": (R1 + ("game.params={divergence: kl, g_form: saddle}",), "KL, saddle G loss (configs/f_gan.yaml); R1 γ=1"),
-    "rsgan": (R1, "R1 γ=1"),
-    "rasgan": (R1, "R1 γ=1"),
-    "ralsgan": (R1, "R1 γ=1"),
-    "rahinge": (R1, "R1 γ=1"),
-    "wasserstein": (("game.penalties=[{name: gp, lam: 10}]",) + WGAN_GP_OPT,
-                    "WGAN-GP: GP λ=10, n_D=5, Adam 1e-4 β=(0, 0.9) (Gulrajani 2017, Alg. 1)"),
-    "gan_qp": (("game.params={lam: 10.0, distance: l1}", "train.n_critic=2"), "λ=10, L1, n_D=2 (configs/gan_qp.yaml)"),
-    "loss_sensitive": (("game.params={lam: 1.0, margin: 1.0, real_weight: 0.0}",),
-                       "λ=1, Δ = 1·mean|x−x̃|, no constraint (configs/loss_sensitive.yaml, margin for 2-D)"),
-    "gls": (("game.params={nu: 0.5, lam: 1.0, margin: 1.0, real_weight: 0.0}", "game.constraints=[{name: clip, c: 0.08}]"),
-            "ν=0.5, Δ = 1·mean|x−x̃|, clip ±0.08 (configs/gls.yaml, margin for 2-D)"),
-    "sphere": (("game.params={moments: 3}", "model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4",
-                "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]"),
-               "R=3, d_out 16, Adam 1e-4 β=(0, 0.9), Xavier (configs/sphere.yaml)"),
-    "ebgan": (("game.params={margin: 1.0, pt_weight: 0.0}",), "autoencoder D, margin 1 (configs/ebgan.yaml)"),
-    "mmd": (("game.constraints=[{name: clip, c: 0.01}]", "train.n_critic=5", "train.batch_size=64", "train.optimizer_d=rmsprop",
-             "train.optimizer_g=rmsprop", "train.lr_d=5e-5", "train.lr_g=5e-5"),
-            "Gaussian kernels σ∈{1..16}, clip ±0.01, RMSProp 5e-5, n_D=5, batch 64 (configs/mmd.yaml)"),
-    "cramer": (("game.params={gp_weight: 10.0}", "train.batch_size=64") + WGAN_GP_OPT,
-               "own GP λ=10, n_D=5, Adam 1e-4 β=(0, 0.9), batch 64 (configs/cramer.yaml)"),
-}
+
+def settings_for(objective: str) -> tuple[tuple[str, ...], str]:
+    """(overrides, why) of an objective on the benchmark: its own ``benchmark`` declaration, or
+    the documented default (R1 γ = 1: scalar D outputs without a Lipschitz device of their own)."""
+    return OBJECTIVES.get(objective).benchmark or DEFAULT_SETTINGS
+
 
 # published rows (REFERENCES §3): (source, method) → {ring8: (modes, hq %, rev-KL), grid25: (...)}; None = not reported
 PUBLISHED: list[tuple[str, dict[str, tuple[str, str, str]]]] = [
@@ -61,21 +43,45 @@ PUBLISHED: list[tuple[str, dict[str, tuple[str, str, str]]]] = [
 
 
 def overrides_for(objective: str, data: str, steps: int, seed: int) -> list[str]:
-    extra, _ = SETTINGS[objective]
+    extra, _ = settings_for(objective)
     return [*POINTS_BASE, f"data.name={data}", f"game.objective={objective}", f"train.steps={steps}", f"train.seed={seed}",
             "train.ema=0.999", *extra]
 
 
-def scatter(ax, x, centres, title: str) -> None:  # noqa: ANN001
-    ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.4)
-    ax.scatter(centres[:, 0], centres[:, 1], marker="x", c="tab:red", s=12)
-    ax.set_title(title, fontsize=7)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_aspect("equal")
+def benchmark_row(objective: str, data: str, steps: int, seeds: int) -> tuple[dict[str, Any], Any]:
+    """One objective on one mixture: mean ± std over ``seeds`` of modes, % HQ and reverse KL (EMA
+    and raw G) with its declared settings, and 1,000 points of seed 0's EMA generator (None if it diverged)."""
+    vals: dict[str, list[float]] = {"modes": [], "hq": [], "reverse_kl": [], "raw_modes": [], "raw_hq": [], "cpu": []}
+    notes, points = [], None
+    for seed in range(seeds):
+        run_ = train_loop(make(overrides_for(objective, data, steps, seed)), desc=f"{data} {objective} s{seed}")
+        if run_.diverged:
+            notes.append(f"seed {seed} diverged ({run_.diverged})")
+            for k in ("modes", "hq", "reverse_kl", "raw_modes", "raw_hq"):
+                vals[k].append(float("nan"))
+        else:
+            m = modes_of(run_.trainer.G_eval, run_.dataset, seed=seed)
+            raw = modes_of(run_.trainer.G, run_.dataset, seed=seed)
+            vals["modes"].append(m["modes"])
+            vals["hq"].append(100 * m["hq"])
+            vals["reverse_kl"].append(m["reverse_kl"])
+            vals["raw_modes"].append(raw["modes"])
+            vals["raw_hq"].append(100 * raw["hq"])
+            if seed == 0:
+                with torch.no_grad():
+                    z = torch.randn(1000, run_.trainer.G.z_dim, generator=torch.Generator().manual_seed(0))
+                    points = run_.trainer.G_eval(z).numpy()
+        vals["cpu"].append(run_.cpu_seconds)
+    row = {
+        "data": data, "objective": objective, "modes": stat(vals["modes"], 1), "hq": stat(vals["hq"], 1),
+        "reverse_kl": stat(vals["reverse_kl"], 2),
+        "raw_modes": stat(vals["raw_modes"], 1), "raw_hq": stat(vals["raw_hq"], 1), "cpu": stat(vals["cpu"], 1),
+        "settings": settings_for(objective)[1] + ("; " + "; ".join(notes) if notes else ""),
+    }  # fmt: skip
+    return row, points
 
 
-@experiment("modes", seeds=2)
+@experiment("modes", seeds=2, order=2)
 def run(ctx: Context) -> None:
     """Modes covered, % high-quality samples and reverse KL for every objective on ring8 and grid25.
 
@@ -83,49 +89,17 @@ def run(ctx: Context) -> None:
     ours beside the published rows. Quick: ring8, 300 steps, 1 seed. Full: ring8
     1,000 and grid25 1,500 G steps, 2 seeds: 444 s CPU (one thread, shared 2-core machine); quick ≈ 27 s CPU.
     """
-    import matplotlib.pyplot as plt
-
-    matplotlib.use("Agg")
     datasets = ctx.size(("ring8",), ("ring8", "grid25"))
     steps = {"ring8": ctx.size(300, 1000), "grid25": ctx.size(600, 1500)}
     objectives = OBJECTIVES.names()
-    missing = [o for o in objectives if o not in SETTINGS]
-    if missing:
-        ctx.text(f"Objectives without settings here (skipped): {', '.join(missing)}")
-    objectives = [o for o in objectives if o in SETTINGS]
     rows = []
     samples: dict[tuple[str, str], object] = {}
     for data in datasets:
         for obj in objectives:
-            vals: dict[str, list[float]] = {"modes": [], "hq": [], "reverse_kl": [], "raw_modes": [], "raw_hq": [], "cpu": []}
-            notes = []
-            for seed in range(ctx.seeds):
-                run_ = train_loop(make(overrides_for(obj, data, steps[data], seed)), desc=f"{data} {obj} s{seed}")
-                if run_.diverged:
-                    notes.append(f"seed {seed} diverged ({run_.diverged})")
-                    for k in ("modes", "hq", "reverse_kl", "raw_modes", "raw_hq"):
-                        vals[k].append(float("nan"))
-                else:
-                    m = modes_of(run_.trainer.G_eval, run_.dataset, seed=seed)
-                    raw = modes_of(run_.trainer.G, run_.dataset, seed=seed)
-                    vals["modes"].append(m["modes"])
-                    vals["hq"].append(100 * m["hq"])
-                    vals["reverse_kl"].append(m["reverse_kl"])
-                    vals["raw_modes"].append(raw["modes"])
-                    vals["raw_hq"].append(100 * raw["hq"])
-                    if seed == 0:
-                        import torch
-
-                        with torch.no_grad():
-                            z = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
-                            samples[(data, obj)] = run_.trainer.G_eval(z).numpy()
-                vals["cpu"].append(run_.cpu_seconds)
-            rows.append({
-                "data": data, "objective": obj, "modes": stat(vals["modes"], 1), "hq": stat(vals["hq"], 1),
-                "reverse_kl": stat(vals["reverse_kl"], 2),
-                "raw_modes": stat(vals["raw_modes"], 1), "raw_hq": stat(vals["raw_hq"], 1), "cpu": stat(vals["cpu"], 1),
-                "settings": SETTINGS[obj][1] + ("; " + "; ".join(notes) if notes else ""),
-            })  # fmt: skip
+            row, points = benchmark_row(obj, data, steps[data], ctx.seeds)
+            rows.append(row)
+            if points is not None:
+                samples[(data, obj)] = points
     pub = []
     for data in datasets:
         for src, cells in PUBLISHED:
@@ -149,18 +123,6 @@ def run(ctx: Context) -> None:
         objs = [o for o in objectives if (data, o) in samples]
         if not objs:
             continue
-        cols = 6
-        nrow = -(-len(objs) // cols)
-        fig, axes = plt.subplots(nrow, cols, figsize=(2 * cols, 2 * nrow), squeeze=False)
-        from ganlab.config import DataConfig
-        from ganlab.data import load_dataset
-
         centres = load_dataset(DataConfig(name=data, n_points=1000)).centres
-        for ax in axes.flat:
-            ax.axis("off")
-        for ax, obj in zip(axes.flat, objs):
-            ax.axis("on")
-            scatter(ax, samples[(data, obj)], centres, obj)
-        fig.tight_layout()
-        fig.savefig(ctx.figure(f"samples_{data}", f"{data}: 1,000 samples of seed 0's EMA generator per objective (red × = modes)"), dpi=80)
-        plt.close(fig)
+        save_scatter_panels([(obj, samples[(data, obj)]) for obj in objs], centres,
+                            ctx.figure(f"samples_{data}", f"{data}: 1,000 samples of seed 0's EMA generator per objective (red × = modes)"))

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.experiments.base import Context, experiment, stat
+from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.tables import stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.plots import Panel, Series, save_panels
 
 WGAN_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -28,18 +30,13 @@ SETUPS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-@experiment("relativistic", seeds=3)
+@experiment("relativistic", seeds=3, order=5)
 def run(ctx: Context) -> None:
     """RSGAN / RaSGAN vs SGAN and WGAN-div vs WGAN-GP: ring8 mode coverage against steps and CPU time.
 
     Quick: 200 G steps, evaluated every 50, 1 seed. Full: 1,500 G steps, evaluated every 100,
     3 seeds: 204 s CPU (one thread, shared 2-core machine); quick ≈ 11 s CPU.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     steps, every = ctx.size(200, 1500), ctx.size(50, 100)
     histories: dict[str, list[list[dict]]] = {}
     rows = []
@@ -76,27 +73,19 @@ def run(ctx: Context) -> None:
         "β = (0, 0.9); WGAN-GP λ = 10, WGAN-div k = 2, p = 6 on interpolates, RaSGAN-GP λ = 10. MLP width 64, batch 256, z ∈ R². "
         "\"n/a\" = never reached; a count in parentheses = seeds that never reached it.")  # fmt: skip
 
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    panels = {(g, axis): Panel([], xlabel=axis, ylabel="% high-quality samples") for g in "AB"
+              for axis in ("generator step", "training CPU seconds")}  # fmt: skip
     for i, (label, per_seed) in enumerate(histories.items()):
         group = SETUPS[label][0]
-        row = 0 if group == "A" else 1
-        xs = np.array([r["step"] for r in per_seed[0]])
         n = min(len(h) for h in per_seed)
+        xs = [r["step"] for r in per_seed[0][:n]]
         hq = np.array([[r["hq"] for r in h[:n]] for h in per_seed]).mean(0)
         cpu = np.array([[r["cpu"] for r in h[:n]] for h in per_seed]).mean(0)
-        axes[row, 0].plot(xs[:n], hq, label=label, color=f"C{i}")
-        axes[row, 1].plot(cpu, hq, label=label, color=f"C{i}")
-    for r in range(2):
-        axes[r, 0].set_xlabel("generator step")
-        axes[r, 1].set_xlabel("training CPU seconds")
-        for ax in axes[r]:
-            ax.set_ylabel("% high-quality samples")
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(ctx.figure("hq_vs_time", f"ring8 % high-quality samples (mean of {ctx.seeds} seeds) against G steps (left) and "
-                           "training CPU seconds (right); top: no penalty, bottom: gradient penalties"), dpi=85)  # fmt: skip
-    plt.close(fig)
+        panels[(group, "generator step")].series.append(Series(label, xs, hq, colour=f"C{i}"))
+        panels[(group, "training CPU seconds")].series.append(Series(label, cpu, hq, colour=f"C{i}"))
+    save_panels(list(panels.values()), ctx.figure("hq_vs_time", f"ring8 % high-quality samples (mean of {ctx.seeds} seeds) against "
+                "G steps (left) and training CPU seconds (right); top: no penalty, bottom: gradient penalties"), cols=2,
+                size=(5.5, 3.5), dpi=85)  # fmt: skip
     by = {r["setup"]: r for r in rows}
     sgan, rs, ra = (by[k]["hq"].mean for k in ("SGAN (non-saturating)", "RSGAN", "RaSGAN"))
     gp, div = by["WGAN-GP (n_D=5)"]["hq"].mean, by["WGAN-div (k=2, p=6, n_D=5)"]["hq"].mean

@@ -49,10 +49,5 @@ class Batch:
             self._d_fake = self.D(self.x_fake)
         return self._d_fake
 
-    @property
-    def d_real_computed(self) -> bool:
-        """Whether ``d_real`` was already evaluated (penalties reuse it when they can)."""
-        return self._d_real is not None
-
     def __repr__(self) -> str:
         return f"Batch(x_real={tuple(self.x_real.shape)}, x_fake={tuple(self.x_fake.shape)})"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ganlab.config import build
 from ganlab.errors import GanlabError
 from ganlab.game.constraints import CONSTRAINTS
 from ganlab.game.game import Game
 from ganlab.game.objective import OBJECTIVES
 from ganlab.game.penalties import PENALTIES
 from ganlab.registry import Registry
+from ganlab.typed import build, short
 
 
 def _named(registry: Registry, entry: Any, where: str) -> Any:
@@ -22,7 +22,9 @@ def _named(registry: Registry, entry: Any, where: str) -> Any:
         params = dict(entry)
         name = params.pop("name")
     else:
-        raise GanlabError(f"{where} must be a name or a mapping with a name, got {entry!r}", f"write e.g. {{name: {registry.names()[0]}}}")
+        raise GanlabError(
+            f"{where} must be a name or a mapping with a name, got {short(entry)}", f"write e.g. {{name: {registry.names()[0]}}}"
+        )
     return build(registry.get(str(name)), params, f"{where}({name})")
 
 
@@ -33,6 +35,10 @@ def make_game(
     constraints: Sequence[Any] = (),
 ) -> Game:
     """A Game from registry names: ``make_game("wasserstein", penalties=[{"name": "gp", "lam": 10}])``."""
+    if not isinstance(objective, str):
+        raise GanlabError(f"game.objective must be a name, got {short(objective)}", f"choose one of: {', '.join(OBJECTIVES.names())}")
+    if not isinstance(penalties, (list, tuple)) or not isinstance(constraints, (list, tuple)):
+        raise GanlabError("game.penalties and game.constraints must be lists", "write e.g. game.penalties=[{name: r1, gamma: 1}]")
     obj = build(OBJECTIVES.get(objective), params or {}, f"game.params({objective})")
     pens = [_named(PENALTIES, p, f"game.penalties[{i}]") for i, p in enumerate(penalties)]
     cons = [_named(CONSTRAINTS, c, f"game.constraints[{i}]") for i, c in enumerate(constraints)]

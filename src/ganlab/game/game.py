@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -68,7 +68,3 @@ class Game:
     def describe(self) -> str:
         parts = [self.objective.name] + [p.name for p in self.penalties] + [c.name for c in self.constraints]
         return " + ".join(parts)
-
-
-def penalties_of(game: Game, player: str) -> Iterable[Penalty]:
-    return (p for p in game.penalties if p.player == player)

@@ -27,6 +27,9 @@ class Objective:
     output: ClassVar[str] = "logit"
     #: registered names that compute the same pair of losses by design (tested).
     aliases: ClassVar[tuple[str, ...]] = ()
+    #: the 2-D mode benchmark's settings for this objective (dotted config overrides) and why;
+    #: None: the benchmark's documented default (R1 γ = 1, the preset's optimiser).
+    benchmark: ClassVar[tuple[tuple[str, ...], str] | None] = None
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
         """Discriminator loss L_D (scalar, minimised over D's parameters)."""

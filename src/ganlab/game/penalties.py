@@ -15,6 +15,7 @@ import torch
 
 from ganlab.game.batch import Batch
 from ganlab.registry import Registry
+from ganlab.typed import field
 
 _EPS = 1e-12  # keeps d‖g‖/dg finite at g = 0 for the one-centred penalties
 
@@ -31,7 +32,7 @@ class Penalty:
     #: True when the term differentiates D at the real samples (lets the trainer share d_real)
     uses_real_grad: ClassVar[bool] = False
 
-    every: int = 1
+    every: int = field(1, low=1)  # lazy regularisation interval (Karras et al. 2020: 16 for R1)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         raise NotImplementedError
@@ -76,8 +77,8 @@ class GradientPenalty(Penalty):
     "wgangp0" in Mescheder et al. 2018), which makes the Dirac GAN converge.
     """
 
-    lam: float = 10.0  # Gulrajani et al. 2017, §4
-    center: float = 1.0
+    lam: float = field(10.0, low=0)  # Gulrajani et al. 2017, §4
+    center: float = field(1.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         sq = grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake))
@@ -96,7 +97,7 @@ class R1(Penalty):
     """
 
     uses_real_grad: ClassVar[bool] = True
-    gamma: float = 10.0  # Mescheder et al. 2018, configs/default.yaml (reg_param 10)
+    gamma: float = field(10.0, low=0)  # Mescheder et al. 2018, configs/default.yaml (reg_param 10)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         x, d = real_with_grad(batch)
@@ -108,7 +109,7 @@ class R1(Penalty):
 class R2(Penalty):
     """(γ/2) E_{x~p_G} ‖∇D(x)‖² at the fake samples (Mescheder et al. 2018, eq. 10)."""
 
-    gamma: float = 10.0
+    gamma: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         return 0.5 * self.gamma * grad_sq_norm(batch.D, batch.x_fake).mean()  # γ/2 E‖∇D(x_f)‖²
@@ -123,13 +124,9 @@ class WGANDiv(Penalty):
     ``sample="real_fake"``: (k/2) E[‖∇D(x_r)‖^p + ‖∇D(x_f)‖^p] (the widely copied PyTorch form).
     """
 
-    k: float = 2.0  # Wu et al. 2018, §4: k=2, p=6 work best
-    p: float = 6.0
-    sample: str = "interpolate"
-
-    def __post_init__(self) -> None:
-        if self.sample not in ("interpolate", "real_fake"):
-            raise ValueError(f"wgan_div sample must be 'interpolate' or 'real_fake', got {self.sample!r}")
+    k: float = field(2.0, low=0)  # Wu et al. 2018, §4: k=2, p=6 work best
+    p: float = field(6.0, low=1, low_open=True)  # p > 1 (a divergence only then)
+    sample: str = field("interpolate", choices=("interpolate", "real_fake"))
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         half_p = self.p / 2
@@ -149,7 +146,7 @@ class L2(Penalty):
     In the Dirac GAN it turns GAN-QP's orbit into convergence (seed 004).
     """
 
-    lam: float = 1e-3
+    lam: float = field(1e-3, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         params = [p for p in batch.D.parameters() if p.requires_grad]
@@ -169,7 +166,7 @@ class LipschitzPenalty(Penalty):
     paper reports LP to be less sensitive to λ). Sampling on interpolates as in WGAN-GP.
     """
 
-    lam: float = 10.0
+    lam: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         sq = grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake))
@@ -191,8 +188,8 @@ class ConsistencyTerm(Penalty):
     (finite gradient where the passes agree).
     """
 
-    lam: float = 2.0
-    margin: float = 0.0  # M′
+    lam: float = field(2.0, low=0)
+    margin: float = field(0.0, low=0)  # M′
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         d1 = batch.D(batch.x_real)  # D(x)′: one dropout mask
@@ -231,29 +228,28 @@ class OrthonormalTangent(Penalty):
     Hutchinson-style, unbiased, ``probes`` Rademacher vectors per sample). A v = Jᵀ(Jv) − γv
     costs one Jacobian-vector and one vector-Jacobian product. ``mode="auto"`` is exact for
     z_dim ≤ ``threshold``. G is called as G(z); batch.z is used as is when it requires grad
-    (so the term can be differentiated in z), else as a fresh leaf.
+    (so the term can be differentiated in z), else as a fresh leaf; ``at="origin"`` takes J at
+    z = 0 instead (the chart origin of a Localized GAN, whose ``batch.G`` is z ↦ G(x, z)).
 
     With batch-coupled layers in training mode (BatchNorm), J includes the O(1/B) coupling of
     each output to the other samples through the batch statistics.
     """
 
     player: ClassVar[str] = "G"
-    weight: float = 1.0
-    gamma: float = 1.0
-    mode: str = "auto"
-    threshold: int = 16
-    probes: int = 1
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("auto", "exact", "estimate"):
-            raise ValueError(f"orthonormal_tangent mode must be auto, exact or estimate, got {self.mode!r}")
-        if self.probes < 1 or self.threshold < 0:
-            raise ValueError("orthonormal_tangent probes must be ≥ 1 and threshold ≥ 0")
+    weight: float = field(1.0, low=0)
+    gamma: float = field(1.0, low=0)
+    mode: str = field("auto", choices=("auto", "exact", "estimate"))
+    threshold: int = field(16, low=0)
+    probes: int = field(1, low=1)
+    at: str = field("z", choices=("z", "origin"))  # J at batch.z, or at z = 0 (a Localized GAN's chart origin)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         if batch.G is None or batch.z is None:
             raise ValueError("orthonormal_tangent needs batch.G and batch.z (the generator and its latent batch)")
-        z = batch.z if batch.z.requires_grad else batch.z.detach().requires_grad_(True)
+        if self.at == "origin":
+            z = torch.zeros_like(batch.z).requires_grad_(True)
+        else:
+            z = batch.z if batch.z.requires_grad else batch.z.detach().requires_grad_(True)
         y = batch.G(z)
         b, k = z.shape[0], z[0].numel()
         exact = self.mode == "exact" or (self.mode == "auto" and k <= self.threshold)

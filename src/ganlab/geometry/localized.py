@@ -17,23 +17,33 @@ Why the orthonormality regulariser is essential here, not an option: G(x, z) = x
 collapse. β‖J_xᵀJ_x − γI‖²_F (γ = 1; the paper uses the L1 norm with β = 0.01 on 64×64 RGB
 faces) forces every local coordinate to move G(x, z) by a unit length, and D forces those
 moves to stay on the data manifold. The tangents are exact forward-mode derivatives
-(torch.func.jvp), not the paper's central differences with δ = 1e-4, which lose most of their
-digits in float32.
+(``ganlab.metrics.tangents.forward_jacobian``), not the paper's central differences with
+δ = 1e-4, which lose most of their digits in float32.
+
+Training is the library's one loop (``Trainer.fit``): the game is the non-saturating GAN plus
+the ``orthonormal_tangent`` penalty taken at the chart origin (``at="origin"``), and a
+``ChartLatent`` feeds G pairs (x, z) — x from the training data, z ~ N(0, z_scale² I).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ganlab.config import TrainConfig
 from ganlab.errors import GanlabError
-from ganlab.game import OBJECTIVES, Batch
+from ganlab.game import OBJECTIVES, PENALTIES, Game
+from ganlab.metrics import FEATURES
+from ganlab.metrics.tangents import forward_jacobian
 from ganlab.nets.mlp import MLPDiscriminator
+from ganlab.plots import save_image_grid
+from ganlab.train import Every, GenInput, Latent, Trainer
+from ganlab.train.checkpoint import load_checkpoint, save_checkpoint
+from ganlab.train.loader import BatchStream
 
 
 @dataclasses.dataclass
@@ -74,24 +84,29 @@ class LocalGenerator(nn.Module):
         return (xf + h).reshape(x.shape)  # G(x, 0) = x exactly
 
     def tangents(self, x: torch.Tensor) -> torch.Tensor:
-        """J_x = ∂G(x, z)/∂z at z = 0, (B, D, k); differentiable w.r.t. the parameters.
-
-        One batched jvp per coordinate (vmapped): samples are independent (no batch norm)."""
-        b, k = len(x), self.z_dim
-        z0 = x.new_zeros(b, k)
-        basis = torch.eye(k, dtype=x.dtype, device=x.device)[:, None, :].expand(k, b, k)
-
-        def column(v: torch.Tensor) -> torch.Tensor:
-            return torch.func.jvp(lambda z: self(x, z), (z0,), (v,))[1].reshape(b, -1)
-
-        return torch.func.vmap(column)(basis).permute(1, 2, 0)
+        """J_x = ∂G(x, z)/∂z at z = 0, (B, D, k); differentiable w.r.t. the parameters."""
+        return forward_jacobian(lambda z: self(x, z), x.new_zeros(len(x), self.z_dim))
 
 
-def orthonormality(J: torch.Tensor, gamma: float = 1.0) -> torch.Tensor:
-    """E_x ‖J_xᵀJ_x − γI‖²_F for tangents J (B, D, k)."""
-    gram = J.transpose(1, 2) @ J  # (B, k, k)
-    eye = torch.eye(J.shape[-1], dtype=J.dtype, device=J.device)
-    return (gram - gamma * eye).pow(2).sum(dim=(1, 2)).mean()
+class ChartLatent(Latent):
+    """The input of a local generator: (x, z), x a batch of training data from a stream of its
+    own, z ~ N(0, z_scale² I) from the trainer's noise; as a function of z alone, G is the chart at x."""
+
+    def __init__(self, data: torch.Tensor, batch_size: int, z_scale: float, seed: int) -> None:
+        self.stream = BatchStream(data, batch_size, seed + 7)  # apart from the real-batch stream
+        self.z_scale = z_scale
+
+    def draw(self, trainer: Trainer, n: int | None = None) -> GenInput:
+        x = self.stream.next().to(trainer.device)
+        z = self.z_scale * trainer.sample_z(len(x))
+        return GenInput((x, z), z, chart=lambda G: (lambda z_: G(x, z_)))
+
+    def state_dict(self) -> dict:
+        return {"stream": self.stream.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state:
+            self.stream.load_state_dict(state["stream"])
 
 
 @dataclasses.dataclass
@@ -99,12 +114,14 @@ class LocalizedGAN:
     G: LocalGenerator
     D: nn.Module
     cfg: LocalizedConfig
-    history: list[dict[str, float]]
+    history: list[dict[str, float]]  # the trainer's loss records (D/loss, G/loss, G/orthonormal_tangent)
     cpu_seconds: float
 
     def save(self, path: str | Path) -> None:
-        torch.save({"G": self.G.state_dict(), "D": self.D.state_dict(), "cfg": dataclasses.asdict(self.cfg),
-                    "shape": list(self.G.shape), "history": self.history, "cpu_seconds": self.cpu_seconds}, path)  # fmt: skip
+        """Written atomically, loaded without running code (``ganlab.train.checkpoint``)."""
+        save_checkpoint({"kind": "localized_gan", "G": self.G.state_dict(), "D": self.D.state_dict(),
+                         "cfg": dataclasses.asdict(self.cfg), "shape": list(self.G.shape), "history": self.history,
+                         "cpu_seconds": self.cpu_seconds}, path)  # fmt: skip
 
 
 def load_localized(path: str | Path) -> LocalizedGAN:
@@ -112,11 +129,16 @@ def load_localized(path: str | Path) -> LocalizedGAN:
     p = Path(path)
     if not p.is_file():
         raise GanlabError(f"no Localized GAN at {p}", "train one with `ganlab geometry localized`")
-    state = torch.load(p, map_location="cpu", weights_only=True)
-    cfg = LocalizedConfig(**state["cfg"])
-    G, D = _nets(tuple(state["shape"]), cfg)
-    G.load_state_dict(state["G"])
-    D.load_state_dict(state["D"])
+    state = load_checkpoint(p)
+    if state.get("kind") != "localized_gan":
+        raise GanlabError(f"{p} is not a Localized GAN file", "pass a localized.pt written by `ganlab geometry localized`")
+    try:
+        cfg = LocalizedConfig(**state["cfg"])
+        G, D = _nets(tuple(state["shape"]), cfg)
+        G.load_state_dict(state["G"])
+        D.load_state_dict(state["D"])
+    except (KeyError, TypeError, RuntimeError) as err:
+        raise GanlabError(f"{p} does not hold a Localized GAN ({str(err).splitlines()[0][:100]})", "train a new one") from None
     return LocalizedGAN(G.eval(), D.eval(), cfg, state["history"], state["cpu_seconds"])
 
 
@@ -128,47 +150,25 @@ def _nets(shape: tuple[int, ...], cfg: LocalizedConfig) -> tuple[LocalGenerator,
 
 
 def train_localized(x_train: torch.Tensor, cfg: LocalizedConfig | None = None, *, progress: bool = True) -> LocalizedGAN:
-    """Adversarial training of G(x, z) on ``x_train`` (N, …): non-saturating objective from
-    ``ganlab.game`` on fakes G(x, z), plus β‖JᵀJ − γI‖²_F on the tangents at the same x."""
+    """Adversarial training of G(x, z) on ``x_train`` (N, …) with ``Trainer.fit``: the
+    non-saturating objective on fakes G(x, z), plus β‖JᵀJ − γI‖²_F on the chart's tangents at
+    z = 0 (the ``orthonormal_tangent`` penalty, at the same x)."""
     cfg = cfg or LocalizedConfig()
     if len(x_train) < cfg.batch_size:
         raise GanlabError(f"{len(x_train)} training images is fewer than batch_size={cfg.batch_size}", "lower batch_size")
-    start = time.process_time()
     torch.manual_seed(cfg.seed)
     G, D = _nets(tuple(x_train.shape[1:]), cfg)
-    objective = OBJECTIVES.get("non_saturating")()
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
-    gen = torch.Generator().manual_seed(cfg.seed)
+    ortho = PENALTIES.get("orthonormal_tangent")(weight=cfg.beta, gamma=cfg.gamma, at="origin", mode="exact")
+    game = Game(OBJECTIVES.get("non_saturating")(), [ortho])
+    log_every = max(1, min(50, cfg.steps // 5))  # loss records: every 50 steps, at least five per run
+    tcfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr_d=cfg.lr_d, lr_g=cfg.lr_g, ema=None, seed=cfg.seed,
+                       log_every=log_every, progress=False)  # fmt: skip
+    trainer = Trainer(G, D, game, x_train, tcfg, latent=ChartLatent(x_train, cfg.batch_size, cfg.z_scale, cfg.seed))
     history: list[dict[str, float]] = []
-
-    def draw() -> tuple[torch.Tensor, torch.Tensor]:
-        idx = torch.randint(len(x_train), (cfg.batch_size,), generator=gen)
-        return x_train[idx], cfg.z_scale * torch.randn(cfg.batch_size, cfg.z_dim, generator=gen)
-
-    for step in tqdm(range(cfg.steps), desc="localized GAN", disable=not progress, leave=False):
-        # D step: real batch against G(x, z) of another batch, fakes detached by the caller (here)
-        x_real, _ = draw()
-        x, z = draw()
-        with torch.no_grad():
-            x_fake = G(x, z)
-        d_loss = objective.d_loss(Batch(D, x_real, x_fake))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-
-        # G step: D frozen (no detach) so gradients reach G through it
-        D.requires_grad_(False)
-        x, z = draw()
-        g_adv = objective.g_loss(Batch(D, x_real, G(x, z)))
-        ortho = orthonormality(G.tangents(x), cfg.gamma)
-        opt_g.zero_grad(set_to_none=True)
-        (g_adv + cfg.beta * ortho).backward()
-        opt_g.step()
-        D.requires_grad_(True)
-        if step % 50 == 0 or step == cfg.steps - 1:
-            history.append({"step": step, "d_loss": d_loss.item(), "g_adv": g_adv.item(), "ortho": ortho.item()})
-    return LocalizedGAN(G.eval(), D.eval(), cfg, history, time.process_time() - start)
+    with tqdm(total=cfg.steps, desc="localized GAN", disable=not progress, leave=False) as bar:
+        callbacks = [Every(tcfg.log_every, lambda tr: history.append(dict(tr.record)), at_end=True), Every(1, lambda tr: bar.update(1))]
+        trainer.fit(cfg.steps, callbacks)
+    return LocalizedGAN(G.eval(), D.eval(), cfg, history, trainer.cpu_seconds)
 
 
 @torch.no_grad()
@@ -189,8 +189,6 @@ def edits(G: LocalGenerator, x: torch.Tensor, *, directions: int = 3, ts: tuple[
 def save_edit_grid(G: LocalGenerator, x: torch.Tensor, path: str | Path, *, directions: int = 3,
                    ts: tuple[float, ...] = (-4, -2, 0, 2, 4)) -> None:  # fmt: skip
     """Image grid of ``edits``: a row per (test digit, tangent direction), a column per t (t = 0 is x)."""
-    from ganlab.plots import save_image_grid
-
     grid = edits(G, x, directions=directions, ts=ts).clamp(-1, 1)
     title = f"G(x, t·vᵢ), t = {', '.join(f'{t:g}' for t in ts)}"
     save_image_grid(grid, path, nrow=len(ts), title=title)
@@ -200,8 +198,6 @@ def save_edit_grid(G: LocalGenerator, x: torch.Tensor, path: str | Path, *, dire
 def label_kept(G: LocalGenerator, x: torch.Tensor, *, n_z: int = 8, z_scale: float = 1.0, seed: int = 0) -> dict[str, float]:
     """Meaning check with the shipped digits classifier: share of edits G(x, z) classified as x is,
     and mean ‖G(x, z) − x‖ (how far the chart moves); x are images the classifier was not fitted to choose."""
-    from ganlab.metrics.features import FEATURES
-
     clf = FEATURES.get("digits")()
     gen = torch.Generator().manual_seed(seed)
     base = clf.extract(x)["logits"].argmax(1)

@@ -2,12 +2,14 @@
 
 Convention, stated once: a metric function takes (generated, real) in that order.
 Entry point: ``evaluate(generator, dataset_or_tensor, metrics=[...])``; registries
-``METRICS`` (name → metric function) and ``FEATURES`` (name → feature network factory).
+``METRICS`` (name → ``Metric``: the function, its options dataclass, which values rank
+checkpoints and whether higher is better) and ``FEATURES`` (name → feature network factory).
 """
 
-from ganlab.metrics import (  # noqa: F401  (importing a module registers its metrics)
+from ganlab.metrics import (  # noqa: F401  (importing a module registers its metrics and feature networks)
     equilibrium,
     fid,
+    inception,
     inception_score,
     kid,
     modes,
@@ -16,8 +18,18 @@ from ganlab.metrics import (  # noqa: F401  (importing a module registers its me
     precision_recall,
     tangent_rank,
 )
-from ganlab.metrics.context import METRICS, EvalContext, Side, generate
-from ganlab.metrics.evaluate import default_features, default_metrics, evaluate, save_result
+from ganlab.metrics.context import (
+    METRICS,
+    EvalContext,
+    Metric,
+    Side,
+    check_options,
+    generate,
+    metric,
+    value_direction,
+    value_names,
+)
+from ganlab.metrics.evaluate import default_features, default_metrics, evaluate, save_result, to_json
 from ganlab.metrics.features import FEATURES, FeatureNet
 from ganlab.metrics.fid import fid_from_features, frechet_distance, load_stats, save_stats
 from ganlab.metrics.inception import FIDInception, load_inception
@@ -31,7 +43,9 @@ __all__ = [
     "FIDInception",
     "FeatureNet",
     "METRICS",
+    "Metric",
     "Side",
+    "check_options",
     "default_features",
     "default_metrics",
     "density_coverage_from_features",
@@ -42,9 +56,13 @@ __all__ = [
     "kid_from_features",
     "load_inception",
     "load_stats",
+    "metric",
     "mre_along_training",
     "precision_recall_from_features",
     "reconstruction_errors",
     "save_result",
     "save_stats",
+    "to_json",
+    "value_direction",
+    "value_names",
 ]

@@ -11,6 +11,7 @@ network and the sha256 of its weights) rather than what we believe it used.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,85 @@ from torch import nn
 
 from ganlab.errors import GanlabError
 from ganlab.metrics.features import FEATURES, FeatureNet
-from ganlab.nets.modes import frozen_eval  # noqa: F401  (re-exported: metrics sample with it)
+from ganlab.nets.modes import frozen_eval
 from ganlab.registry import Registry
+from ganlab.typed import build
 
-# Each entry is a function (fake: Side, real: Side, **options) -> dict[str, float]
-METRICS: Registry = Registry("metric")
+
+@dataclasses.dataclass(frozen=True)
+class NoOptions:
+    """A metric without options."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """A registered metric: ``fn(fake, real, options) -> {value name: float}`` and what others
+    need to know of it, declared next to its definition.
+
+    ``options``: the dataclass of its options (checked strictly, with did-you-mean, before any
+    work). ``better``: value name → True when higher is better, for the values that can rank
+    checkpoints (``train.best_metric``). ``needs``: attributes a data set must have (not None)
+    for the metric to apply, e.g. ``("centres",)`` for mode coverage.
+    """
+
+    fn: Callable[..., dict[str, float]]
+    options: type = NoOptions
+    better: Mapping[str, bool] = dataclasses.field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    needs_what: str = ""  # the requirement in words, e.g. "a Gaussian mixture with known modes (ring8, grid25)"
+
+    @property
+    def summary(self) -> str:
+        doc = (self.fn.__doc__ or "").strip()
+        return " ".join(doc.split("\n\n")[0].split())
+
+    def make_options(self, values: Mapping[str, Any] | None, where: str) -> Any:
+        return build(self.options, values or {}, where)
+
+    def unusable(self, dataset: Any) -> str | None:
+        """What this metric needs that ``dataset`` lacks (None: it can be computed)."""
+        for attr in self.needs:
+            if getattr(dataset, attr, None) is None:
+                return self.needs_what or f"a data set with {attr}"
+        return None
+
+    def __call__(self, fake: Side, real: Side, options: Any) -> dict[str, float]:
+        return self.fn(fake, real, options)
+
+
+METRICS: Registry[Metric] = Registry("metric")
+
+
+def metric(
+    name: str, *, options: type = NoOptions, better: Mapping[str, bool] | None = None, needs: tuple[str, ...] = (),
+    needs_what: str = "",
+) -> Callable[[Callable[..., dict[str, float]]], Callable[..., dict[str, float]]]:
+    """Register ``fn(fake, real, options)`` as metric ``name`` (see ``Metric``)."""
+
+    def deco(fn: Callable[..., dict[str, float]]) -> Callable[..., dict[str, float]]:
+        METRICS.register(name)(Metric(fn, options, dict(better or {}), tuple(needs), needs_what))
+        return fn
+
+    return deco
+
+
+def check_options(name: str, values: Mapping[str, Any] | None, where: str | None = None) -> Any:
+    """Metric ``name``'s options built strictly from ``values``; a one-line error otherwise."""
+    return METRICS.get(name).make_options(values, where or f"options of metric {name}")
+
+
+def value_names() -> list[str]:
+    """Every value that can rank checkpoints (``train.best_metric``), sorted."""
+    return sorted(v for _, m in METRICS.items() for v in m.better)
+
+
+def value_direction(value: str) -> tuple[str, bool]:
+    """(metric computing ``value``, whether higher is better)."""
+    for name, m in METRICS.items():
+        if value in m.better:
+            return name, m.better[value]
+    METRICS.get(value)  # an unknown name: one line with a did-you-mean among the metrics
+    raise GanlabError(f'"{value}" is not a value that ranks checkpoints', f"choose one of: {', '.join(value_names())}")
 
 
 def generate(generator: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: str = "cpu") -> torch.Tensor:

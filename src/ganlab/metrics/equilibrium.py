@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side, frozen_eval
+from ganlab.metrics.context import Side, frozen_eval, metric
 
 
 def discriminator_means(
@@ -33,10 +33,10 @@ def discriminator_means(
     }
 
 
-@METRICS.register("equilibrium")
-def equilibrium(fake: Side, real: Side, *, D: nn.Module | None = None) -> dict[str, float]:
-    """Mean σ(D) on real and generated samples (→ ½ at equilibrium); D from ``D`` or the evaluation."""
-    D = D if D is not None else fake.ctx.discriminator
+@metric("equilibrium")
+def equilibrium(fake: Side, real: Side, o: object) -> dict[str, float]:
+    """Mean σ(D) on real and generated samples (→ ½ at equilibrium), D the evaluation's discriminator."""
+    D = fake.ctx.discriminator
     if D is None:
         raise GanlabError("equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium")
     return discriminator_means(D, fake.x, real.x, batch_size=fake.ctx.batch_size, device=fake.ctx.device)

@@ -11,8 +11,7 @@ The per-metric protocol is built from what each metric actually read (context ac
 
 from __future__ import annotations
 
-import json
-import math
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,24 +21,19 @@ import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, EvalContext, Side
+from ganlab.metrics.context import METRICS, EvalContext, Side, check_options
+from ganlab.serial import dumps, write_json
 
 
 def default_features(dataset: Any) -> str:
-    """identity for points, the shipped classifier for 8×8 digits, Inception for other images."""
-    if dataset is None or dataset.kind == "points":
-        return "identity"
-    return "digits" if dataset.name == "digits" else "inception"
+    """The data set's own default feature network (declared where it is registered);
+    ``identity`` for a bare tensor."""
+    return "identity" if dataset is None else dataset.features
 
 
 def default_metrics(dataset: Any) -> list[str]:
-    """What a training run reports at its end (metrics.json). Fast: ~seconds on CPU."""
-    if dataset.kind == "points":
-        names = ["precision_recall", "equilibrium"]
-        return (["mode_coverage"] if dataset.centres is not None else []) + names
-    if dataset.name == "digits":
-        return ["fid", "kid", "inception_score", "precision_recall", "mre"]
-    return ["fid", "kid", "inception_score", "precision_recall"]
+    """What a training run reports at its end (metrics.json): the data set's declared defaults."""
+    return list(dataset.metrics)
 
 
 def evaluate(
@@ -76,9 +70,14 @@ def evaluate(
         if dataset is None:
             raise GanlabError("no metrics given and the reference is a bare tensor", "name the metrics to compute")
         metrics = default_metrics(dataset)
-    options = options or {}
-    for name in list(metrics) + list(options):
-        METRICS.get(name)  # unknown names fail here, before any work, with a "did you mean"
+    # unknown names and options fail here, before any work, with a "did you mean"
+    for name in metrics:
+        METRICS.get(name)
+    opts = {name: check_options(name, (options or {}).get(name)) for name in metrics}
+    for name in options or {}:
+        if name not in opts:
+            METRICS.get(name)
+            raise GanlabError(f"options given for metric {name}, which is not computed", f"add {name} to the metrics or drop its options")
     if generator is None and fake is None:
         raise GanlabError("nothing to evaluate", "pass a generator or fake samples")
 
@@ -92,16 +91,16 @@ def evaluate(
     for name in metrics:
         ctx.log.clear()
         start = time.perf_counter()
-        out = METRICS.get(name)(Side(ctx, "generated"), Side(ctx, "real"), **options.get(name, {}))
+        out = METRICS.get(name)(Side(ctx, "generated"), Side(ctx, "real"), opts[name])
         clash = set(out) & set(values)
         if clash:
             raise GanlabError(f"metric {name} repeats value names {sorted(clash)}", "list each metric once")
         values.update({k: float(v) for k, v in out.items()})
-        per_metric[name] = {**_usage(ctx), "options": _jsonable(options.get(name, {})),
+        per_metric[name] = {**_usage(ctx), "options": _jsonable(dataclasses.asdict(opts[name])),
                             "seconds": round(time.perf_counter() - start, 3)}  # fmt: skip
 
     used_nets = {k: v for m in per_metric.values() for k, v in m.get("features", {}).items()}
-    from ganlab import __version__
+    from ganlab.version import __version__
 
     result: dict[str, Any] = {
         "values": values,
@@ -143,22 +142,11 @@ def _jsonable(obj: Any) -> Any:
     return type(obj).__name__
 
 
-def _finite(obj: Any) -> Any:
-    # NaN/inf are not JSON: write them as null so every JSON reader accepts the file
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
-
-
 def to_json(result: dict[str, Any]) -> str:
     """An ``evaluate`` result as strict JSON text (non-finite values as null)."""
-    return json.dumps(_finite(result), indent=2, allow_nan=False) + "\n"
+    return dumps(result) + "\n"
 
 
 def save_result(result: dict[str, Any], path: str | Path) -> None:
-    """Write an ``evaluate`` result as JSON (non-finite values as null)."""
-    Path(path).write_text(to_json(result))
+    """Write an ``evaluate`` result as strict JSON, atomically (non-finite values as null)."""
+    write_json(path, result)

@@ -9,8 +9,8 @@ each entry is a factory ``(**options) -> FeatureNet``.
 - ``digits``: a small CNN trained on the digits *train* split only
   (``scripts/train_digits_classifier.py``); 64-d penultimate features, 10 logits. Inception
   is the wrong network for 8×8 grey digits, so a domain classifier stands in for it.
-- ``inception``: the FID Inception network (``ganlab.metrics.inception``), weights from a
-  local file.
+- ``inception``: the FID Inception network, registered in ``ganlab.metrics.inception``,
+  weights from a local file.
 """
 
 from __future__ import annotations
@@ -119,11 +119,3 @@ def digits(weights: str | Path | None = None) -> FeatureNet:
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     net.sha256 = sha256_file(path)
     return net.eval()
-
-
-@FEATURES.register("inception")
-def inception(weights: str | Path | None = None, check_hash: bool = True) -> FeatureNet:
-    """The FID Inception (TF 2015-12-05 graph), weights from a local file with a hash check."""
-    from ganlab.metrics.inception import load_inception
-
-    return load_inception(weights, check_hash=check_hash)

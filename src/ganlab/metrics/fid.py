@@ -11,12 +11,14 @@ complex square root. ``method="sqrtm"`` is the TTUR / pytorch-fid route (scipy s
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 
 def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -77,9 +79,15 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise GanlabError(f"{path} has no 'mu' and 'sigma' arrays", "write it with ganlab.metrics.save_stats") from None
 
 
-@METRICS.register("fid")
-def fid(fake: Side, real: Side, *, method: str = "eigvals", real_stats: str | None = None) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class FIDOptions:
+    method: str = field("eigvals", choices=("eigvals", "sqrtm"))  # Σᵢ√λᵢ(Σ₁Σ₂) (torch-fidelity) or scipy's sqrtm (TTUR)
+    real_stats: str | None = None  # .npz with mu and sigma replacing the real side (e.g. TTUR's precomputed statistics)
+
+
+@metric("fid", options=FIDOptions, better={"fid": False})
+def fid(fake: Side, real: Side, o: FIDOptions) -> dict[str, float]:
     """Fréchet distance of feature Gaussians; ``real_stats`` (.npz with mu, sigma) replaces the real side."""
     mu1, s1 = feature_stats(fake.features())
-    mu2, s2 = load_stats(real_stats) if real_stats else feature_stats(real.features())
-    return {"fid": frechet_distance(mu1, s1, mu2, s2, method=method)}
+    mu2, s2 = load_stats(o.real_stats) if o.real_stats else feature_stats(real.features())
+    return {"fid": frechet_distance(mu1, s1, mu2, s2, method=o.method)}

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.features import FeatureNet, sha256_file
+from ganlab.metrics.features import FEATURES, FeatureNet, sha256_file
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 # Only the torch.hub prefix of the sha256 is published (REFERENCES §5.2: the file name ends
@@ -281,3 +281,9 @@ def load_inception(weights: str | Path | None = None, *, check_hash: bool = True
         ) from None
     net.sha256 = digest
     return net.eval().requires_grad_(False)
+
+
+@FEATURES.register("inception")
+def inception(weights: str | Path | None = None, check_hash: bool = True) -> FeatureNet:
+    """The FID Inception (TF 2015-12-05 graph), weights from a local file with a hash check."""
+    return load_inception(weights, check_hash=check_hash)

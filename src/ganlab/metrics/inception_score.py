@@ -8,11 +8,14 @@ log-softmax so that confident classifiers (p → 0) do not produce 0·log 0 = Na
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy.special import log_softmax, logsumexp
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 
 def inception_score_from_logits(logits: np.ndarray, splits: int = 10) -> dict[str, float]:
@@ -29,7 +32,12 @@ def inception_score_from_logits(logits: np.ndarray, splits: int = 10) -> dict[st
     return {"is_mean": float(np.mean(scores)), "is_std": float(np.std(scores))}
 
 
-@METRICS.register("inception_score")
-def inception_score(fake: Side, real: Side, *, splits: int = 10) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class ISOptions:
+    splits: int = field(10, low=1)  # openai/improved-gan, torch-fidelity: 10 splits
+
+
+@metric("inception_score", options=ISOptions, better={"is_mean": True})
+def inception_score(fake: Side, real: Side, o: ISOptions) -> dict[str, float]:
     """Inception Score exp E KL(p(y|x) ‖ p(y)) of the generated samples, mean ± std over splits."""
-    return inception_score_from_logits(fake.logits(), splits=splits)
+    return inception_score_from_logits(fake.logits(), splits=o.splits)

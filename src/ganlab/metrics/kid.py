@@ -9,10 +9,13 @@ KID may be slightly negative: the estimator is unbiased, and that is its point.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 
 def polynomial_mmd2_unbiased(x: np.ndarray, y: np.ndarray, degree: int = 3, coef0: float = 1.0) -> float:
@@ -42,7 +45,13 @@ def kid_from_features(
     return {"kid_mean": float(np.mean(vals)), "kid_std": float(np.std(vals)), "kid_subset_size": float(m)}
 
 
-@METRICS.register("kid")
-def kid(fake: Side, real: Side, *, subsets: int = 100, subset_size: int = 1000) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class KIDOptions:
+    subsets: int = field(100, low=1)  # Bińkowski et al. 2018 / torch-fidelity: 100 subsets of 1,000
+    subset_size: int = field(1000, low=2)  # capped at the smaller side's sample count
+
+
+@metric("kid", options=KIDOptions, better={"kid_mean": False})
+def kid(fake: Side, real: Side, o: KIDOptions) -> dict[str, float]:
     """KID: unbiased MMD² with the cubic polynomial kernel, mean ± std over random subsets."""
-    return kid_from_features(fake.features(), real.features(), subsets=subsets, subset_size=subset_size, seed=fake.ctx.seed)
+    return kid_from_features(fake.features(), real.features(), subsets=o.subsets, subset_size=o.subset_size, seed=fake.ctx.seed)

@@ -13,10 +13,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 HQ_STDS = 3.0  # VEEGAN / PacGAN threshold for 2-D mixtures
 
@@ -42,8 +45,14 @@ def mode_coverage_from_samples(x: np.ndarray, centres: np.ndarray, sigma: float,
     }
 
 
-@METRICS.register("mode_coverage")
-def mode_coverage(fake: Side, real: Side, *, n_std: float = HQ_STDS) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class ModeOptions:
+    n_std: float = field(HQ_STDS, low=0, low_open=True)  # HQ radius in component standard deviations
+
+
+@metric("mode_coverage", options=ModeOptions, better={"modes": True, "hq": True, "reverse_kl": False}, needs=("centres",),
+        needs_what="a Gaussian mixture with known modes (ring8, grid25)")
+def mode_coverage(fake: Side, real: Side, o: ModeOptions) -> dict[str, float]:
     """Modes covered, share of samples within 3σ of a mode, reverse KL to uniform (2-D mixtures)."""
     ds = fake.ctx.dataset
     if ds is None or getattr(ds, "centres", None) is None:
@@ -51,4 +60,4 @@ def mode_coverage(fake: Side, real: Side, *, n_std: float = HQ_STDS) -> dict[str
             "mode_coverage needs a Gaussian-mixture data set (ring8, grid25) with its mode centres",
             "evaluate against such a data set, or drop mode_coverage",
         )
-    return mode_coverage_from_samples(fake.x.reshape(len(fake.x), -1).numpy(), ds.centres, ds.sigma, n_std)
+    return mode_coverage_from_samples(fake.x.reshape(len(fake.x), -1).numpy(), ds.centres, ds.sigma, o.n_std)

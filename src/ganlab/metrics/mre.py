@@ -12,6 +12,7 @@ norm and normalisation are unconfirmed (REFERENCES §1.4), so both are given; lo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +20,8 @@ import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side, frozen_eval
+from ganlab.metrics.context import Side, frozen_eval, metric
+from ganlab.typed import field
 
 # Sized for the end-of-run evaluation: ~5 s for the 360 digits test images with the default
 # DCGAN on one core. Measured on a 300-step digits run (120 test images): 2 starts × 200 steps
@@ -69,14 +71,22 @@ def mre_from_errors(errors: torch.Tensor, dims: int) -> dict[str, float]:
     }
 
 
-@METRICS.register("mre")
-def mre(fake: Side, real: Side, *, restarts: int = RESTARTS, steps: int = STEPS, lr: float = LR, n: int | None = None) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class MREOptions:
+    restarts: int = field(RESTARTS, low=1)
+    steps: int = field(STEPS, low=0)
+    lr: float = field(LR, low=0, low_open=True)
+    n: int | None = field(None, low=1)  # use only the first n reference examples
+
+
+@metric("mre", options=MREOptions, better={"mre": False})
+def mre(fake: Side, real: Side, o: MREOptions) -> dict[str, float]:
     """Minimum reconstruction error min_z ‖G(z) − x‖² of the reference split; ``n`` limits the examples."""
     ctx = real.ctx
     if ctx.generator is None:
         raise GanlabError("mre needs the generator itself, not samples", "pass a generator to evaluate")
-    x = real.x[:n] if n else real.x
-    errs = reconstruction_errors(ctx.generator, x, restarts=restarts, steps=steps, lr=lr, seed=ctx.seed, device=ctx.device)
+    x = real.x[: o.n] if o.n else real.x
+    errs = reconstruction_errors(ctx.generator, x, restarts=o.restarts, steps=o.steps, lr=o.lr, seed=ctx.seed, device=ctx.device)
     ctx.per_sample["mre"] = (errs / x[0].numel()).tolist()  # per test example, same units as "mre"
     return mre_from_errors(errs, x[0].numel())
 

@@ -11,13 +11,15 @@ high dimension (Theis et al. 2016); kept for the comparison with the original ta
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import torch
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 IMAGE_SIGMAS = np.logspace(-1, 0, 10)  # goodfeli/adversarial parzen_ll.py
 POINT_SIGMAS = np.logspace(-3, 0, 16)
@@ -43,9 +45,16 @@ def select_sigma(val: np.ndarray, centres: np.ndarray, sigmas: np.ndarray) -> tu
     return float(sigmas[int(np.argmax(scores))]), scores
 
 
-@METRICS.register("parzen")
-def parzen(fake: Side, real: Side, *, sigmas: list[float] | None = None, sigma: float | None = None) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class ParzenOptions:
+    sigmas: tuple[float, ...] | None = field(None, low=0, low_open=True)  # candidate σ; None: the data kind's grid
+    sigma: float | None = field(None, low=0, low_open=True)  # a fixed σ instead of choosing one on the validation split
+
+
+@metric("parzen", options=ParzenOptions, better={"parzen_ll": True})
+def parzen(fake: Side, real: Side, o: ParzenOptions) -> dict[str, float]:
     """Parzen-window log-likelihood of the reference split; σ chosen on the validation split or given."""
+    sigmas, sigma = o.sigmas, o.sigma
     samples = fake.x.numpy()
     if sigma is None:
         ds = fake.ctx.dataset

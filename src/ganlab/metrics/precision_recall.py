@@ -12,11 +12,14 @@ X real (N), Y generated (M). Distances in float64, computed in row blocks to bou
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.typed import field
 
 BLOCK = 2048  # rows per distance block: 2048 × 10⁴ float64 = 160 MB at most
 
@@ -66,13 +69,23 @@ def _nearest(queries: np.ndarray, points: np.ndarray) -> np.ndarray:
     return torch.cat([_dist(q[i : i + BLOCK], p).min(1).values for i in range(0, len(q), BLOCK)]).numpy()
 
 
-@METRICS.register("precision_recall")
-def precision_recall(fake: Side, real: Side, *, k: int = 3) -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class PROptions:
+    k: int = field(3, low=1)  # Kynkäänniemi et al. 2019: k = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class DCOptions:
+    k: int = field(5, low=1)  # Naeem et al. 2020, README example: k = 5
+
+
+@metric("precision_recall", options=PROptions, better={"precision": True, "recall": True})
+def precision_recall(fake: Side, real: Side, o: PROptions) -> dict[str, float]:
     """Improved precision (generated inside real manifold) and recall (real inside generated), k = 3."""
-    return precision_recall_from_features(fake.features(), real.features(), k=k)
+    return precision_recall_from_features(fake.features(), real.features(), k=o.k)
 
 
-@METRICS.register("density_coverage")
-def density_coverage(fake: Side, real: Side, *, k: int = 5) -> dict[str, float]:
+@metric("density_coverage", options=DCOptions, better={"density": True, "coverage": True})
+def density_coverage(fake: Side, real: Side, o: DCOptions) -> dict[str, float]:
     """Density and coverage (Naeem et al. 2020) around the real samples, k = 5."""
-    return density_coverage_from_features(fake.features(), real.features(), k=k)
+    return density_coverage_from_features(fake.features(), real.features(), k=o.k)

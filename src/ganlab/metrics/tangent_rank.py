@@ -3,24 +3,32 @@
 Singular values of J = ∂G/∂z at n latent codes (the evaluation's seed), summarised as the mean
 entropy effective rank, the mean thresholded rank at relative tolerance ``tol``, the share of
 rank-deficient samples and the mean largest / smallest singular value. Reads the generator,
-not its samples or the real side. See ``ganlab.geometry.tangents``.
+not its samples or the real side. See ``ganlab.metrics.tangents``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from ganlab.errors import GanlabError
-from ganlab.geometry.tangents import DEFAULT_TOL, spectrum, summarize
-from ganlab.metrics.context import METRICS, Side
+from ganlab.metrics.context import Side, metric
+from ganlab.metrics.tangents import DEFAULT_TOL, spectrum, summarize
+from ganlab.typed import field
 
 
-@METRICS.register("tangent_rank")
-def tangent_rank(fake: Side, real: Side, *, n: int = 256, tol: float = DEFAULT_TOL, mode: str = "auto") -> dict[str, float]:
+@dataclasses.dataclass(frozen=True)
+class TangentOptions:
+    n: int = field(256, low=1)  # Jacobians taken (latent codes)
+    tol: float = field(DEFAULT_TOL, low=0)  # relative tolerance of the thresholded rank
+    mode: str = field("auto", choices=("auto", "forward", "reverse"))
+
+
+@metric("tangent_rank", options=TangentOptions, better={"tangent_erank": True})
+def tangent_rank(fake: Side, real: Side, o: TangentOptions) -> dict[str, float]:
     """Needs the generator itself (not given samples); n Jacobians cost about n·z_dim forward passes."""
     ctx = fake.ctx
     if ctx.generator is None:
         raise GanlabError("tangent_rank needs the generator, not only its samples", "evaluate a generator, or drop tangent_rank")
-    if n < 1:
-        raise GanlabError(f"tangent_rank n must be ≥ 1, got {n}", "pass options tangent_rank={'n': 256}")
-    s = spectrum(ctx.generator, n, seed=ctx.seed, device=ctx.device, mode=mode)
-    ctx.log.append(("generated", "jacobians", n))  # the protocol records how many Jacobians were taken
-    return summarize(s, tol)
+    s = spectrum(ctx.generator, o.n, seed=ctx.seed, device=ctx.device, mode=o.mode)
+    ctx.log.append(("generated", "jacobians", o.n))  # the protocol records how many Jacobians were taken
+    return summarize(s, o.tol)

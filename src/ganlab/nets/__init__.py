@@ -1,12 +1,15 @@
 """Architectures only: no losses, no training."""
 
-from ganlab.nets.build import build_nets
+from ganlab.nets.build import ARCHS, NORMS, build_nets, check_model
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganlab.nets.init import apply_spectral_norm, init_weights
+from ganlab.nets.init import INIT_SCHEMES, apply_spectral_norm, init_weights
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.nets.resnet import ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
+    "ARCHS",
+    "INIT_SCHEMES",
+    "NORMS",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "MLPDiscriminator",
@@ -15,5 +18,6 @@ __all__ = [
     "ResNetGenerator",
     "apply_spectral_norm",
     "build_nets",
+    "check_model",
     "init_weights",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from torch import nn
 
 from ganlab.errors import GanlabError
@@ -9,6 +11,7 @@ from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganlab.nets.init import apply_spectral_norm, init_weights
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from ganlab.typed import check
 
 # convolutional (G, D) pairs; both take the same arguments: G(z_dim, channels, resolution, width, norm),
 # D(channels, resolution, width, out_dim, norm)
@@ -17,7 +20,20 @@ IMAGE_NETS: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "resnet": (ResNetGenerator, ResNetDiscriminator),
 }
 ARCHS = ("auto", "mlp", *IMAGE_NETS)
+NORMS = ("batch", "layer", "none")  # model.g_norm / model.d_norm
 VECTOR_OUT_DEFAULT = {"points": 16, "image": 128}  # D's Rⁿ size for vector objectives when unset
+
+
+def check_model(model, d_output: str = "logit") -> None:
+    """What a ModelConfig must satisfy for an objective whose D output is ``d_output``
+    (before any data is loaded): its fields' own bounds and names, and a D output size only for Rⁿ heads."""
+    if dataclasses.is_dataclass(model):
+        check(model, "model")
+    if model.d_out is not None and model.d_out != 1 and d_output not in ("vector", "energy"):
+        raise GanlabError(
+            f"model.d_out={model.d_out} but this objective reads a scalar D output",
+            "remove model.d_out or use a vector objective (sphere, mmd, cramer)",
+        )
 
 
 def build_nets(model, shape: tuple[int, ...], kind: str, d_output: str = "logit") -> tuple[nn.Module, nn.Module]:
@@ -26,19 +42,13 @@ def build_nets(model, shape: tuple[int, ...], kind: str, d_output: str = "logit"
     ``d_output`` is the objective's ``output`` kind: "vector" objectives get an Rⁿ head of
     size ``model.d_out`` and "energy" objectives (EBGAN) an autoencoder D.
     """
+    check_model(model, d_output)
     arch = model.arch
-    if arch not in ARCHS:
-        raise GanlabError(f'unknown model.arch "{arch}"', f"choose one of: {', '.join(ARCHS)}")
     if arch == "auto":
         arch = "mlp" if kind == "points" else "dcgan"
     if arch in IMAGE_NETS and len(shape) != 3:
         raise GanlabError(f"model.arch={arch} needs images (C, H, W), but the data has samples of shape {shape}", "use model.arch=mlp")
     d_out = model.d_out or (VECTOR_OUT_DEFAULT[kind] if d_output == "vector" else 1)
-    if d_output not in ("vector",) and d_out != 1 and d_output != "energy":
-        raise GanlabError(
-            f"model.d_out={d_out} but this objective reads a scalar D output",
-            "remove model.d_out or use a vector objective (sphere, mmd, cramer)",
-        )
     g_width = model.g_width or model.width
     try:
         if arch == "mlp":

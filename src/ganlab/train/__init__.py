@@ -1,6 +1,8 @@
-"""Training: the loop, optimisers, EMA, checkpoints, run folders."""
+"""Training: the one loop (``Trainer.fit`` with callbacks), optimisers, EMA, checkpoints, run folders.
 
-from ganlab.train.run import Run, load_run, resume, train
-from ganlab.train.trainer import DivergenceError, Trainer
+Wiring a run from a config (data + game + nets + Trainer + metrics) is ``ganlab.api``'s job.
+"""
 
-__all__ = ["DivergenceError", "Run", "Trainer", "load_run", "resume", "train"]
+from ganlab.train.trainer import DivergenceError, Every, GenInput, Latent, Trainer
+
+__all__ = ["DivergenceError", "Every", "GenInput", "Latent", "Trainer"]

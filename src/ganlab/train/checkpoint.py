@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import pickle
 import re
 import warnings
@@ -21,52 +20,12 @@ from typing import Any
 import torch
 
 from ganlab.errors import GanlabError
+from ganlab.serial import atomic_write_bytes
 
 SCHEMA = 1  # bump when the layout of a checkpoint changes
 _NAME = re.compile(r"^step_(\d{8})\.pt$")
 _PARTIAL = re.compile(r"^\..+\.tmp-\d+$")  # what atomic_write_bytes leaves behind when killed mid-write
 BEST = "best.pt"  # the best checkpoint by train.best_metric; its name keeps it out of pruning
-
-# value name (as ``ganlab.metrics.evaluate`` reports it) → (metric computing it, higher is better)
-BEST_METRICS: dict[str, tuple[str, bool]] = {
-    "fid": ("fid", False),
-    "kid_mean": ("kid", False),
-    "is_mean": ("inception_score", True),
-    "precision": ("precision_recall", True),
-    "recall": ("precision_recall", True),
-    "modes": ("mode_coverage", True),
-    "hq": ("mode_coverage", True),
-    "reverse_kl": ("mode_coverage", False),
-    "mre": ("mre", False),
-    "parzen_ll": ("parzen", True),
-}
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file + fsync + rename (+ fsync of the folder)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise GanlabError(
-            f"could not write {path}: {err.strerror or err}",
-            "free disk space or choose another --out folder; the previous checkpoint is intact",
-        ) from None
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # some file systems cannot fsync a directory; the rename itself is still atomic
-
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> bytes:
     """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema;
@@ -74,7 +33,7 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> bytes:
     buf = io.BytesIO()
     torch.save({"schema": SCHEMA, **state}, buf)
     data = buf.getvalue()
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, what="checkpoint")
     return data
 
 
@@ -164,13 +123,13 @@ def set_aside_newer(folder: str | Path, step: int) -> list[Path]:
     return renamed
 
 
-def is_better(name: str, value: float, best: float | None) -> bool:
-    """Whether ``value`` of metric value ``name`` beats ``best`` (None: nothing yet); NaN never does."""
+def is_better(value: float, best: float | None, higher: bool) -> bool:
+    """Whether ``value`` beats ``best`` (None: nothing yet) when ``higher`` values are better; NaN never does."""
     if not math.isfinite(value):
         return False
     if best is None:
         return True
-    return value > best if BEST_METRICS[name][1] else value < best
+    return value > best if higher else value < best
 
 
 def prune(folder: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> None:

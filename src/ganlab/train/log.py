@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import torch
+
+from ganlab.serial import jsonl_line
 
 
 class TermMeter:
@@ -49,40 +49,17 @@ class TermMeter:
 
 
 class JsonlLog:
-    """Append-only JSON-lines file; on resume it is cut back to the lines the checkpoint knew,
-    so records are neither lost nor duplicated."""
+    """Append-only JSON-lines file (strict JSON: NaN is null, ``ganlab.serial``); on resume it is
+    cut back to the lines the checkpoint knew, so records are neither lost nor duplicated."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.lines = 0
         if self.path.exists():
-            self.lines = sum(1 for _ in self.path.open())
+            self.lines = sum(1 for _ in self.path.open("rb"))
 
     def write(self, record: dict) -> None:
-        clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in record.items()}
-        with self.path.open("a") as f:
-            f.write(json.dumps(clean) + "\n")
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(jsonl_line(record) + "\n")
             f.flush()
         self.lines += 1
-
-    def truncate(self, lines: int) -> None:
-        if not self.path.exists():
-            self.lines = 0
-            return
-        kept = self.path.read_text().splitlines(keepends=True)[:lines]
-        self.path.write_text("".join(kept))
-        self.lines = len(kept)
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    """All records of a JSON-lines file (a torn last line from a crash is ignored)."""
-    out = []
-    p = Path(path)
-    if not p.exists():
-        return out
-    for line in p.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out

@@ -1,16 +1,19 @@
-"""The training loop: D steps, G step, EMA, maintenance — one flat loop that reads top to bottom.
+"""The training loop: D steps, G step, EMA, maintenance — the one loop every run trains with.
 
 The Trainer owns optimisers, EMA, RNG streams and devices; the maths comes from a ``Game``.
 It accepts any ``nn.Module`` G (with a ``z_dim`` attribute) and D. Files are not its business:
-a ``hooks`` object (see ``ganlab.train.run``) does logging, samples and checkpoints.
+``fit`` calls callbacks at explicit cadences (``Every``), and whoever trains — a run folder
+(``ganlab.api``), an experiment in memory, the Localized GAN — says what they do. What G is
+fed comes from a ``Latent`` (z ~ N(0, I) by default; a Localized GAN feeds (x, z)).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
-from collections.abc import Iterable
-from typing import Protocol
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -23,61 +26,71 @@ from ganlab.train.distributed import DistInfo
 from ganlab.train.ema import EMA
 from ganlab.train.loader import BatchStream
 from ganlab.train.log import TermMeter
+from ganlab.train.optim import make_optimizer
+from ganlab.train.state import capture_rng, restore_rng
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def make_optimizer(
-    name: str, params: Iterable[nn.Parameter], lr: float, betas: tuple[float, float], fused: bool = False
-) -> torch.optim.Optimizer:
-    """Adam (β as given), RMSProp (WGAN), or plain SGD (the Dirac-GAN analyses).
-
-    ``fused`` selects the single-kernel Adam on GPUs (one launch for all parameters).
-    """
-    params = list(params)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    raise GanlabError(f'unknown optimizer "{name}"', f"choose one of: {', '.join(OPTIMIZERS)}")
+_AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}  # train.precision → autocast dtype (fp32: none)
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise GanlabError(f"train.device={name} but no CUDA GPU is available", "use train.device=cpu or auto")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise GanlabError(f'unknown device "{name}"', "use cpu, cuda, cuda:N or auto") from None
+@dataclasses.dataclass
+class Every:
+    """``fn(trainer)`` after every ``every``-th G step (0: not by cadence); also after the last
+    step (``at_end``), after a step that a signal stopped (``on_stop``), before the first step
+    of a fresh run (``at_start``). ``guarded``: losses and weights are checked finite first.
+    ``main_only``: only rank 0 of a distributed run calls it."""
+
+    every: int
+    fn: Callable[[Trainer], None]
+    at_end: bool = False
+    on_stop: bool = False
+    at_start: bool = False
+    guarded: bool = False
+    main_only: bool = True
+
+    def due(self, step: int, final: int, stop: bool) -> bool:
+        return bool(self.every and step % self.every == 0) or (self.at_end and step == final) or (self.on_stop and stop)
 
 
-class Hooks(Protocol):
-    def log(self, trainer: Trainer, record: dict[str, float]) -> None: ...
-    def sample(self, trainer: Trainer) -> None: ...
-    def checkpoint(self, trainer: Trainer) -> None: ...
+@dataclasses.dataclass
+class GenInput:
+    """One batch of generator input: ``G(*args)``, the latent ``z`` the generator-side penalties
+    differentiate, and ``chart(G)``: G as a function of z alone (G itself when args = (z,))."""
+
+    args: tuple[torch.Tensor, ...]
+    z: torch.Tensor
+    chart: Callable[[nn.Module], Callable[[torch.Tensor], torch.Tensor]] | None = None
+
+    def as_function_of_z(self, G: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        return G if self.chart is None else self.chart(G)
+
+
+class Latent:
+    """z ~ N(0, I) of ``G.z_dim``, from the trainer's noise stream (the default generator input)."""
+
+    def draw(self, trainer: Trainer, n: int | None = None) -> GenInput:
+        z = trainer.sample_z(n)
+        return GenInput((z,), z)
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
 
 
 class Trainer:
     """Alternating (n_critic D steps, then one G step) or simultaneous GAN training."""
 
     def __init__(
-        self, G: nn.Module, D: nn.Module, game: Game, data: torch.Tensor, cfg: TrainConfig, dist: DistInfo | None = None
+        self,
+        G: nn.Module,
+        D: nn.Module,
+        game: Game,
+        data: torch.Tensor,
+        cfg: TrainConfig,
+        dist: DistInfo | None = None,
+        latent: Latent | None = None,
     ) -> None:
-        if cfg.simultaneous and cfg.n_critic != 1:
-            raise GanlabError("train.simultaneous=true needs train.n_critic=1", "set train.n_critic=1 or train.simultaneous=false")
-        for key in ("steps", "batch_size", "n_critic"):
-            if getattr(cfg, key) < 1:
-                raise GanlabError(f"train.{key} must be at least 1, got {getattr(cfg, key)}")
-        for key in ("lr_d", "lr_g"):
-            if not getattr(cfg, key) > 0:
-                raise GanlabError(f"train.{key} must be positive, got {getattr(cfg, key)}")
-        if cfg.precision not in PRECISIONS:
-            raise GanlabError(f'unknown train.precision "{cfg.precision}"', f"choose one of: {', '.join(PRECISIONS)}")
         self.cfg = cfg
         self.dist = dist or DistInfo()
         if cfg.batch_size % self.dist.world:
@@ -90,6 +103,7 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
         self.game = game
+        self.latent = latent or Latent()
         # Seeds first: the global stream drives everything not given its own generator
         # (interpolation coefficients of penalties, dropout); it differs per rank so that
         # ranks do not draw the same interpolates for different samples.
@@ -104,23 +118,15 @@ class Trainer:
         fused = self.device.type == "cuda" and cfg.precision != "fp16"
         self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, fused)
         self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, fused)
-        try:
-            self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
-        except ValueError as err:
-            raise GanlabError(f"invalid train.ema: {err}", "use a decay such as 0.999, or null for no EMA") from None
-        try:
-            self.stream = BatchStream(data.to(self.device), cfg.batch_size, cfg.seed)
-        except ValueError as err:
-            raise GanlabError(f"invalid train.batch_size: {err}", "lower train.batch_size") from None
+        self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
+        self.stream = BatchStream(data.to(self.device), cfg.batch_size, cfg.seed)
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         # What the steps call: DDP wrappers (one per network) when distributed, compiled
         # modules when asked. The raw modules stay in self.G / self.D for state and sampling.
         self.G_train, self.D_train = self._wrap(self.G, "G"), self._wrap(self.D, "D")
         self.D_frozen = self._compiled(self.D, "D")  # D inside the G step: no DDP hooks, no grads
-        dtype = PRECISIONS[cfg.precision]
-        self.autocast = (
-            (lambda: torch.autocast(self.device.type, dtype=dtype)) if dtype is not None else contextlib.nullcontext
-        )
+        dtype = _AUTOCAST.get(cfg.precision)
+        self.autocast = (lambda: torch.autocast(self.device.type, dtype=dtype)) if dtype is not None else contextlib.nullcontext
         # fp16 needs loss scaling, one scaler per network since their losses differ in scale
         scaling = cfg.precision == "fp16"
         self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=scaling)
@@ -128,7 +134,9 @@ class Trainer:
         self.step = 0  # G updates done
         self.d_step = 0  # D updates done
         self.meter = TermMeter()
+        self.record: dict[str, float] = {}  # the newest loss record (means since the previous one)
         self.stop_requested = False
+        self.cpu_seconds = 0.0  # process CPU time spent in training steps (callbacks excluded)
 
     def _compiled(self, net: nn.Module, who: str) -> nn.Module:
         # torch.compile cannot trace the double backward of gradient penalties: D stays eager
@@ -192,7 +200,7 @@ class Trainer:
         for _ in range(self.cfg.n_critic):
             x_real = self._real()
             with torch.no_grad(), self.autocast():
-                x_fake = self.G_train(self.sample_z())
+                x_fake = self.G_train(*self.latent.draw(self).args)
             with self.autocast():
                 terms = self.game.losses(Batch(self.D_train, x_real, x_fake), "D", self.d_step)
             self._update(_total(terms), self.opt_d, self.scaler_d)
@@ -202,9 +210,9 @@ class Trainer:
 
         # G step: D is frozen (requires_grad off, no detach) so gradients reach G through D
         self.D.requires_grad_(False)
-        z = self.sample_z()
+        g_in = self.latent.draw(self)
         with self.autocast():
-            batch = Batch(self.D_frozen, x_real.detach(), self.G_train(z), G=self.G_train, z=z)
+            batch = Batch(self.D_frozen, x_real.detach(), self.G_train(*g_in.args), G=g_in.as_function_of_z(self.G_train), z=g_in.z)
             terms = self.game.losses(batch, "G", self.step)
         self._update(_total(terms), self.opt_g, self.scaler_g)
         self.game.apply_constraints({"G": self.G})
@@ -219,13 +227,13 @@ class Trainer:
     def _simultaneous_step(self) -> None:
         """Both players' gradients at the same parameters, then both steps (the discrete
         simultaneous dynamics of the Dirac-GAN analyses). Single process, fp32."""
-        if self.dist.enabled or self.cfg.precision != "fp32":
-            raise GanlabError("train.simultaneous=true runs in one process with train.precision=fp32", "drop one of the settings")
+        if self.dist.enabled:
+            raise GanlabError("train.simultaneous=true runs in one process", "launch without torchrun")
         x_real = self._real()
-        z = self.sample_z()
-        x_fake = self.G(z)
+        g_in = self.latent.draw(self)
+        x_fake = self.G(*g_in.args)
         d_terms = self.game.losses(Batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
-        g_terms = self.game.losses(Batch(self.D, x_real.detach(), x_fake, G=self.G, z=z), "G", self.step)
+        g_terms = self.game.losses(Batch(self.D, x_real.detach(), x_fake, G=g_in.as_function_of_z(self.G), z=g_in.z), "G", self.step)
         d_params = [p for p in self.D.parameters() if p.requires_grad]
         g_params = [p for p in self.G.parameters() if p.requires_grad]
         d_grads = torch.autograd.grad(_total(d_terms), d_params, allow_unused=True)
@@ -266,43 +274,44 @@ class Trainer:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
 
-    def fit(self, steps: int, hooks: Hooks) -> bool:
-        """Train until ``steps`` G updates are done; returns False when stopped early by a signal."""
+    def fit(self, steps: int, callbacks: Sequence[Every] = ()) -> bool:
+        """Train until ``steps`` G updates are done, calling ``callbacks`` at their cadences;
+        returns False when stopped early by a signal (``stop_requested``).
+
+        Every ``train.log_every`` steps (and at the last) the losses and weights are checked
+        finite and the loss means since the previous record become ``self.record``.
+        """
         cfg = self.cfg
-        main = self.dist.is_main  # rank 0 alone writes logs, samples and checkpoints
+        main = self.dist.is_main
+        if self.step == 0:
+            for cb in callbacks:
+                if cb.at_start and (main or not cb.main_only):
+                    cb.fn(self)
         while self.step < steps:
+            start = time.process_time()
             self.train_step()
+            self.cpu_seconds += time.process_time() - start
             s = self.step
             stop = self.stop_requested
             if self.dist.enabled:
                 # ranks receive a signal at slightly different steps: they agree at the logging
                 # cadence, so that every rank stops after the same step
                 stop = self._any_rank(stop) if s % cfg.log_every == 0 else False
-            # maintenance, at explicit cadences
+            due = [cb for cb in callbacks if cb.due(s, steps, stop)]
             if s % cfg.log_every == 0 or s == steps:
                 self.check_finite()
-                record = {"step": s, **self.meter.flush()}
-                if main:
-                    hooks.log(self, record)
-            if cfg.sample_every and s % cfg.sample_every == 0 and main:
-                hooks.sample(self)
-            if (cfg.checkpoint_every and s % cfg.checkpoint_every == 0) or s == steps or stop:
+                self.record = {"step": s, **self.meter.flush()}
+            elif any(cb.guarded for cb in due):
                 self.check_finite()
-                if main:
-                    hooks.checkpoint(self)
+            for cb in due:
+                if main or not cb.main_only:
+                    cb.fn(self)
             if stop:
                 return False
         return True
 
     # --- state ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        rng = {
-            "torch": torch.get_rng_state(),
-            "numpy": _numpy_state(),
-            "python": _python_state(),
-        }
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state_all()
         return {
             "step": self.step,
             "d_step": self.d_step,
@@ -313,7 +322,8 @@ class Trainer:
             "opt_d": self.opt_d.state_dict(),
             "stream": self.stream.state_dict(),
             "noise": self.noise.get_state(),
-            "rng": rng,
+            "latent": self.latent.state_dict(),
+            "rng": capture_rng(),
             "meter": self.meter.state_dict(),
             "scaler_g": self.scaler_g.state_dict(),
             "scaler_d": self.scaler_d.state_dict(),
@@ -328,20 +338,23 @@ class Trainer:
         self.opt_d.load_state_dict(state["opt_d"])
         self.stream.load_state_dict(state["stream"])
         self.noise.set_state(state["noise"])
+        self.latent.load_state_dict(state.get("latent") or {})
         self.meter.load_state_dict(state["meter"], self.device)
         if state.get("scaler_g"):
             self.scaler_g.load_state_dict(state["scaler_g"])
             self.scaler_d.load_state_dict(state["scaler_d"])
-        rng = state["rng"]
-        torch.set_rng_state(rng["torch"])
-        _set_numpy_state(rng["numpy"])
-        _set_python_state(rng["python"])
-        if "cuda" in rng and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(rng["cuda"])
+        restore_rng(state["rng"])
         self.step = int(state["step"])
         self.d_step = int(state["d_step"])
         if self.dist.rank:  # the checkpoint holds rank 0's global stream; keep ranks apart
             torch.manual_seed(self.cfg.seed + 1_000_003 * self.dist.rank + self.step)
+
+
+def resolve_device(name: str) -> torch.device:
+    """train.device (checked when the config is made) as a torch.device; "auto" picks CUDA when present."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
 
 
 def _total(terms: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -363,23 +376,3 @@ class DivergenceError(GanlabError):
             "the last good checkpoint is untouched; lower train.lr_d / train.lr_g or add a penalty and resume with --resume RUN --force, "
             "or set train.on_divergence=rollback to do that automatically",
         )
-
-
-# RNG states as plain containers, so checkpoints load with weights_only=True
-def _numpy_state() -> dict:
-    name, key, pos, has_gauss, cached = np.random.get_state()
-    key_t = torch.from_numpy(key.astype(np.int64))
-    return {"name": name, "key": key_t, "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)}
-
-
-def _set_numpy_state(s: dict) -> None:
-    np.random.set_state((s["name"], s["key"].numpy().astype(np.uint32), s["pos"], s["has_gauss"], s["cached"]))
-
-
-def _python_state() -> dict:
-    version, internal, gauss = random.getstate()
-    return {"version": version, "internal": torch.tensor(internal, dtype=torch.int64), "gauss": gauss}
-
-
-def _set_python_state(s: dict) -> None:
-    random.setstate((s["version"], tuple(int(v) for v in s["internal"].tolist()), s["gauss"]))

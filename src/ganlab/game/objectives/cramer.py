@@ -52,6 +52,11 @@ class Cramer(Objective):
     """
 
     output: ClassVar[str] = "vector"
+    benchmark: ClassVar = (
+        ("game.params={gp_weight: 10.0}", "train.batch_size=64", "train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4",
+         "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]"),
+        "own GP λ=10, n_D=5, Adam 1e-4 β=(0, 0.9), batch 64 (configs/cramer.yaml)",
+    )  # fmt: skip
     gp_weight: float = 10.0  # Bellemare et al. 2017, Algorithm 1
 
     def __post_init__(self) -> None:

@@ -55,6 +55,7 @@ class EBGAN(Objective):
     """
 
     output: ClassVar[str] = "energy"
+    benchmark: ClassVar = (("game.params={margin: 1.0, pt_weight: 0.0}",), "autoencoder D, margin 1 (configs/ebgan.yaml)")
     margin: float = 1.0
     pt_weight: float = 0.0
 

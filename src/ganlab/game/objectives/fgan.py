@@ -97,6 +97,8 @@ class FGAN(Objective):
     """
 
     output: ClassVar[str] = "logit"
+    benchmark: ClassVar = (("game.penalties=[{name: r1, gamma: 1}]", "game.params={divergence: kl, g_form: saddle}"),
+                           "KL, saddle G loss (configs/f_gan.yaml); R1 γ=1")
     divergence: str = "kl"
     g_form: str = "saddle"
 

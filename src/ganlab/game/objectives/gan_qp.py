@@ -37,6 +37,7 @@ class GANQP(Objective):
     """
 
     output: ClassVar[str] = "critic"
+    benchmark: ClassVar = (("game.params={lam: 10.0, distance: l1}", "train.n_critic=2"), "λ=10, L1, n_D=2 (configs/gan_qp.yaml)")
     lam: float = 10.0  # Su 2018
     distance: str = "l1"
     eps: float = 1e-6

@@ -48,6 +48,8 @@ class LossSensitive(Objective):
     """
 
     output: ClassVar[str] = "loss"
+    benchmark: ClassVar = (("game.params={lam: 1.0, margin: 1.0, real_weight: 0.0}",),
+                           "λ=1, Δ = 1·mean|x−x̃|, no constraint (configs/loss_sensitive.yaml, margin for 2-D)")
     lam: float = 1.0  # weight of the slack term (paper λ; official code 1)
     margin: float = 1.0  # Δ = margin · mean|x − x̃|; official 2e-4 · Σ over 3·64² pixels ≈ 2.46
     real_weight: float = 0.0  # γ, weight of E L(x): paper 1, official code 0
@@ -89,6 +91,11 @@ class GeneralizedLossSensitive(LossSensitive):
     Default ν = 0.5, strictly between the two special cases (the official default slope 0
     is LS-GAN itself, registered as ``loss_sensitive``).
     """
+
+    benchmark: ClassVar = (
+        ("game.params={nu: 0.5, lam: 1.0, margin: 1.0, real_weight: 0.0}", "game.constraints=[{name: clip, c: 0.08}]"),
+        "ν=0.5, Δ = 1·mean|x−x̃|, clip ±0.08 (configs/gls.yaml, margin for 2-D)",
+    )
 
     nu: float = 0.5
 

@@ -65,6 +65,11 @@ class MMD(Objective):
     """
 
     output: ClassVar[str] = "vector"
+    benchmark: ClassVar = (
+        ("game.constraints=[{name: clip, c: 0.01}]", "train.n_critic=5", "train.batch_size=64", "train.optimizer_d=rmsprop",
+         "train.optimizer_g=rmsprop", "train.lr_d=5e-5", "train.lr_g=5e-5"),
+        "Gaussian kernels σ∈{1..16}, clip ±0.01, RMSProp 5e-5, n_D=5, batch 64 (configs/mmd.yaml)",
+    )  # fmt: skip
     sigmas: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
     estimator: str = "biased"
 

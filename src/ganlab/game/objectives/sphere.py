@@ -70,6 +70,11 @@ class Sphere(Objective):
     """
 
     output: ClassVar[str] = "vector"
+    benchmark: ClassVar = (
+        ("game.params={moments: 3}", "model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]",
+         "train.betas_g=[0.0, 0.9]"),
+        "R=3, d_out 16, Adam 1e-4 β=(0, 0.9), Xavier (configs/sphere.yaml)",
+    )  # fmt: skip
     moments: int = 3
     divisor: str = "one"
 

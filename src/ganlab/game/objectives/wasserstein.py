@@ -22,6 +22,11 @@ class Wasserstein(Objective):
     """
 
     output: ClassVar[str] = "critic"
+    benchmark: ClassVar = (
+        ("game.penalties=[{name: gp, lam: 10}]", "train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4",
+         "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]"),
+        "WGAN-GP: GP λ=10, n_D=5, Adam 1e-4 β=(0, 0.9) (Gulrajani 2017, Alg. 1)",
+    )  # fmt: skip
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
         return batch.d_fake.mean() - batch.d_real.mean()

@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ganlab.commands import subcommand
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``eval`` subcommand to the CLI's subparsers."""
     from ganlab.metrics import FEATURES, METRICS
 
-    e = subparsers.add_parser(
-        "eval",
-        help="evaluate a trained run (FID, KID, IS, precision/recall, mode coverage, MRE, …)",
-        description="Evaluate a run's generator (EMA by default) against a split of its data set. "
-        "Default metrics and feature network depend on the data set (see ganlab.metrics.default_metrics).",
-    )
+    e = subcommand(subparsers, "eval", run, help="evaluate a trained run (FID, KID, IS, precision/recall, mode coverage, MRE, …)",
+                   description="Evaluate a run's generator (EMA by default) against a split of its data set. "
+                   "Default metrics and feature network are the data set's (`ganlab list datasets`).")  # fmt: skip
     e.add_argument("run", help="run folder (or a checkpoint file)")
     e.add_argument("--metrics", nargs="+", metavar="NAME", help=f"any of: {', '.join(METRICS.names())}")
     e.add_argument("--n", type=int, default=10_000, help="generated samples (default 10000)")
@@ -32,35 +30,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=int, default=500)
     e.add_argument("--device", default="cpu")
     e.add_argument("--no-ema", action="store_true", help="use the raw generator instead of its EMA")
-    e.set_defaults(func=run)
     return e
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the run, evaluate, print one line per value, optionally save JSON. Returns the exit code."""
+    from ganlab.api import load_run
     from ganlab.metrics import evaluate, save_result
-    from ganlab.train import load_run
 
     loaded = load_run(args.run)
-    G = loaded.G if args.no_ema or getattr(loaded, "G_ema", None) is None else loaded.G_ema
+    G = loaded.G if args.no_ema or loaded.G_ema is None else loaded.G_ema
     feature_options: dict[str, Any] = {}
     if args.feature_weights:
         feature_options["weights"] = args.feature_weights
     if args.no_hash_check:
         feature_options["check_hash"] = False
     result = evaluate(
-        G,
-        loaded.dataset,
-        args.metrics,
-        split=args.split,
-        features=args.features,
-        feature_options=feature_options,
-        n=args.n,
-        seed=args.seed,
-        batch_size=args.batch_size,
-        device=args.device,
-        discriminator=getattr(loaded, "D", None),
-    )
+        G, loaded.dataset, args.metrics, split=args.split, features=args.features, feature_options=feature_options, n=args.n,
+        seed=args.seed, batch_size=args.batch_size, device=args.device, discriminator=loaded.D,
+    )  # fmt: skip
     proto = result["protocol"]
     nets = ", ".join(f"{f['name']} ({(f['sha256'] or 'no weights')[:12]})" for f in proto["features"]) or "none"
     print(

@@ -18,9 +18,8 @@ would also depend on the other samples of the batch, and J would not be a proper
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -31,17 +30,22 @@ ERANK_EPS = 1e-12  # keeps log p finite for exactly zero singular values (0 · l
 DEFAULT_TOL = 1e-2  # relative tolerance of the thresholded rank: directions 100× weaker than the strongest count as lost
 
 
-def _forward_jacobian(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    # column i of every J_b is the jvp of the whole batch along e_i: in eval mode the samples are
-    # independent, so one batched forward-mode pass per latent direction (vmapped over the z_dim
-    # directions) replaces jacfwd of each sample alone, about 10× faster for the DCGAN on CPU
+def forward_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:
+    """J = ∂fn(z)/∂z per sample, (B, out_numel, k) for z (B, k), differentiable w.r.t. whatever
+    ``fn`` closes over (its parameters), so a loss on J can be trained (Localized GAN).
+
+    ``fn`` must treat the samples of a batch independently (no batch statistics: eval mode or
+    no BatchNorm). Column i of every J_b is then the jvp of the whole batch along e_i: one
+    batched forward-mode pass per latent direction, vmapped over the k directions, replaces
+    jacfwd of each sample alone (about 10× faster for the DCGAN on CPU).
+    """
     b, k = z.shape
     basis = torch.eye(k, dtype=z.dtype, device=z.device)[:, None, :].expand(k, b, k)  # e_i for every sample
 
     def column(v: torch.Tensor) -> torch.Tensor:
-        return torch.func.jvp(G, (z,), (v,))[1].reshape(b, -1)  # J v, (B, out_numel)
+        return torch.func.jvp(fn, (z,), (v,))[1].reshape(b, -1)  # J v, (B, out_numel)
 
-    return torch.func.vmap(column)(basis).permute(1, 2, 0)  # (B, out_numel, z_dim)
+    return torch.func.vmap(column)(basis).permute(1, 2, 0)  # (B, out_numel, k)
 
 
 def _reverse_jacobian(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -74,7 +78,7 @@ def jacobian(G: nn.Module, z: torch.Tensor, *, mode: str = "auto", chunk: int = 
                 out.append(_reverse_jacobian(G, zc))
                 continue
             try:
-                out.append(_forward_jacobian(G, zc).detach())
+                out.append(forward_jacobian(G, zc).detach())
             except (RuntimeError, NotImplementedError):
                 if mode == "forward":
                     raise
@@ -130,40 +134,3 @@ def summarize(s: torch.Tensor, tol: float = DEFAULT_TOL) -> dict[str, float]:
         "tangent_sigma_min": float(s[:, -1].mean()),
         "tangent_tol": float(tol),
     }
-
-
-def save_spectrum_plot(spectra: dict[str, torch.Tensor], path: str | Path, title: str | None = None) -> None:
-    """Median and 10–90 % band of σᵢ/σ₁ against i, one line per labelled spectrum (n, r), log scale."""
-    from ganlab.plots import _plt
-
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for label, s in spectra.items():
-        rel = (s / s[:, :1].clamp_min(1e-300)).numpy()
-        i = np.arange(1, rel.shape[1] + 1)
-        lo, med, hi = np.quantile(rel, [0.1, 0.5, 0.9], axis=0)
-        er = float(effective_rank(s).mean())
-        (line,) = ax.plot(i, med, marker="o", ms=3, label=f"{label} (erank {er:.2f})")
-        ax.fill_between(i, np.maximum(lo, 1e-12), hi, color=line.get_color(), alpha=0.2)
-    ax.set_yscale("log")
-    ax.set_xlabel("index i")
-    ax.set_ylabel("σᵢ / σ₁ of ∂G/∂z")
-    ax.axhline(DEFAULT_TOL, color="grey", lw=0.8, ls="--")
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def run_spectrum(run: str | Path, *, n: int = 256, seed: int = 0, path: str | Path | None = None) -> dict[str, float]:
-    """Tangent spectrum of a trained run's (EMA) generator: summary values and ``tangent_spectrum.png``
-    in the run folder (or at ``path``)."""
-    from ganlab.train import load_run
-
-    loaded = load_run(run)
-    s = spectrum(loaded.G_eval, n, seed=seed)
-    out = Path(path) if path is not None else Path(run) / "tangent_spectrum.png"
-    save_spectrum_plot({Path(run).name: s}, out, title=f"{Path(run).name}: spectrum of ∂G/∂z at {n} z")
-    return summarize(s)

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from ganlab.commands import subcommand
 from ganlab.errors import GanlabError
+from ganlab.serial import dumps
 
 
 def parse_named(text: str, what: str) -> str | dict[str, Any]:
@@ -40,13 +41,9 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``dynamics`` subcommand to an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "dynamics",
-        help="Dirac-GAN dynamics: vector field, eigenvalues, verdict, phase portraits",
-        description="Simulate the Dirac GAN of a game (real data a point at 0, G a point θ, linear D), "
-        "or reproduce seed 004's table with --table.",
-    )
+    p = subcommand(subparsers, "dynamics", run, help="Dirac-GAN dynamics: vector field, eigenvalues, verdict, phase portraits",
+                   description="Simulate the Dirac GAN of a game (real data a point at 0, G a point θ, linear D), "
+                   "or reproduce seed 004's table with --table.")  # fmt: skip
     p.add_argument("--table", action="store_true", help="run seed 004's table and every registered objective")
     p.add_argument("--objective", help="objective name (see `ganlab list objectives`)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="objective parameter, repeatable")
@@ -64,7 +61,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="worker processes for --table (default up to 2)")
     p.add_argument("--out", help="folder for the JSON record, markdown table and portraits (PNG)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.set_defaults(func=run)
     return p
 
 
@@ -81,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         quiet = args.json
         result = run_table(args.out, jobs=args.jobs, progress=None if quiet else lambda m: print(m, file=sys.stderr))
         if args.json:
-            print(json.dumps({"cases": result["cases"], "seconds": result["seconds"]}, indent=1, ensure_ascii=False))
+            print(dumps({"cases": result["cases"], "seconds": result["seconds"]}, indent=1, ascii_only=False))
         else:
             print(result["markdown"], end="")
             if args.out:
@@ -100,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         record["portrait"] = str(save_portrait(result, out / "portrait.png"))
-        (out / "result.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+        (out / "result.json").write_text(dumps(record, indent=1, ascii_only=False), encoding="utf-8")
     if args.json:
-        print(json.dumps(record, indent=1, ensure_ascii=False))
+        print(dumps(record, indent=1, ascii_only=False))
         return 0
     print(f"{result.label}  [{record['method']}, t = {record['t_end']:g}]")
     print(f"  eigenvalues at 0: {result.spectrum.short()}  ({result.spectrum.label})")

@@ -1,0 +1,34 @@
+"""``ganlab experiment NAME [--quick] [--seeds N] [--out DIR]`` and ``ganlab experiment --list``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ganlab.commands import subcommand
+from ganlab.errors import GanlabError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subcommand(subparsers, "experiment", run, help="reproduce a claim of the source texts (tables, CSVs, figures)",
+                   description="Run one experiment of MISSION §7. --quick is the small CI size; the full size is what "
+                   "docs/RESULTS.md shows.")  # fmt: skip
+    p.add_argument("name", nargs="?", help="experiment name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    p.add_argument("--quick", action="store_true", help="small settings (seconds to a minute)")
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the experiment's)")
+    p.add_argument("--out", default=None, help="output folder (default experiments/NAME)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ganlab.experiments import EXPERIMENTS, run_experiment
+
+    if args.list or args.name is None:
+        if args.name is None and not args.list:
+            raise GanlabError("no experiment named", "pass one of: " + ", ".join(EXPERIMENTS.names()) + " (or --list)")
+        width = max(len(n) for n in EXPERIMENTS.names())
+        for name, exp in EXPERIMENTS.items():
+            print(f"  {name:<{width}}  {exp.title}")
+        return 0
+    out = run_experiment(args.name, quick=args.quick, seeds=args.seeds, out=args.out)
+    print(f"wrote {out}/README.md")
+    return 0

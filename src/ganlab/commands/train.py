@@ -1,0 +1,90 @@
+"""``ganlab train`` (start, resume, --dry-run) and ``ganlab sample``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ganlab.commands import subcommand
+from ganlab.errors import GanlabError
+
+
+def add_parser(sub: Any, epilog: str) -> None:
+    t = subcommand(sub, "train", run_train, help="train a GAN (default: the digits)", epilog=epilog,
+                   description="Train a GAN. With no arguments: the embedded default, a GAN on the 8×8 digits.")
+    t.add_argument("config", nargs="?", help="YAML file of overrides (see configs/)")
+    t.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr_d=4e-4 game.objective=hinge")
+    t.add_argument("--out", help="run folder (default runs/DATA-OBJECTIVE-TIME)")
+    t.add_argument("--resume", metavar="RUN", help="continue RUN from its newest checkpoint")
+    t.add_argument("--force", action="store_true", help="resume even though the config changed")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--dry-run", action="store_true", help="print the resolved config and check it, do not train")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+    s = subcommand(sub, "sample", run_sample, help="draw samples from a trained run")
+    s.add_argument("run", help="run folder (or a checkpoint file)")
+    s.add_argument("--n", type=int, default=64, help="number of samples")
+    s.add_argument("--out", default="samples.png", help=".png for a picture, .npy for the raw array")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--no-ema", action="store_true", help="use the raw generator instead of its EMA")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ganlab.api import dry_run, resume, train
+    from ganlab.config import make_config, to_dict
+
+    if args.resume:
+        if args.config and "=" not in args.config:
+            raise GanlabError(
+                "a config file cannot be given with --resume", "the run keeps its own config; pass key=value overrides instead"
+            )
+        overrides = ([args.config] if args.config else []) + list(args.overrides)
+        if args.dry_run:
+            raise GanlabError("--dry-run cannot be combined with --resume", "drop one of them")
+        out = resume(args.resume, overrides, force=args.force, quiet=args.quiet)
+    else:
+        config, overrides = args.config, list(args.overrides)
+        if config is not None and "=" in config and not Path(config).exists():
+            config, overrides = None, [config, *overrides]
+        cfg = make_config(config, overrides)
+        if args.dry_run:
+            import yaml
+
+            print(yaml.safe_dump(to_dict(cfg), sort_keys=False), end="")
+            dry_run(cfg, args.out, args.overwrite)
+            return 0
+        out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
+    if not args.quiet and os.environ.get("RANK", "0") == "0":  # one summary per torchrun job
+        from ganlab.train.folder import RunFolder
+
+        print(f"run folder: {out}")
+        metrics = RunFolder(out).read_metrics()
+        if metrics is not None:
+            values = metrics.get("values", {})
+            print("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in values.items() if isinstance(v, (int, float))))
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from ganlab.api import load_run
+    from ganlab.train.hooks import save_samples
+
+    if args.n < 1:
+        raise GanlabError(f"--n must be at least 1, got {args.n}")
+    run = load_run(args.run)
+    G = run.G if args.no_ema else run.G_eval
+    z = torch.randn(args.n, G.z_dim, generator=torch.Generator().manual_seed(args.seed))
+    out = Path(args.out)
+    if out.suffix.lower() == ".npy":
+        import numpy as np
+
+        with torch.no_grad():
+            np.save(out, G(z).numpy())
+    else:
+        save_samples(G, z, run.dataset, out, f"{run.path.name}, step {run.step}")
+    print(f"wrote {out}")
+    return 0

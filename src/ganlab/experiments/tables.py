@@ -1,0 +1,136 @@
+"""Tables of results: one writer (markdown + CSV) and one convention for mean ± std.
+
+Convention, stated once: a ``Stat`` over seeds reports the mean and the *sample* standard
+deviation (ddof = 1, the estimate of the spread between seeds; 0 for one seed), ignoring
+non-finite values (diverged runs), whose number is shown beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Stat:
+    """Mean ± sample standard deviation (ddof = 1) over seeds of the finite values."""
+
+    values: tuple[float, ...]
+    digits: int = 2
+
+    @property
+    def finite(self) -> list[float]:
+        return [x for x in self.values if math.isfinite(x)]
+
+    @property
+    def mean(self) -> float:
+        v = self.finite
+        return float(np.mean(v)) if v else float("nan")
+
+    @property
+    def std(self) -> float:
+        v = self.finite
+        return float(np.std(v, ddof=1)) if len(v) > 1 else (0.0 if v else float("nan"))
+
+    def __str__(self) -> str:
+        if not math.isfinite(self.mean):
+            return "n/a"
+        missing = len(self.values) - len(self.finite)
+        d = self.digits
+        text = f"{self.mean:.{d}f} ± {self.std:.{d}f}" if len(self.values) > 1 else f"{self.mean:.{d}f}"
+        return text + (f" ({missing} n/a)" if missing else "")
+
+
+def stat(values: Sequence[float], digits: int = 2) -> Stat:
+    return Stat(tuple(float(v) for v in values), digits)
+
+
+def fmt(v: Any) -> str:
+    """A table cell: numbers to 3–4 significant figures, NaN as n/a, Stat as mean ± std."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "n/a"
+        return f"{v:.3g}" if abs(v) < 1e-2 or abs(v) >= 1e4 else f"{v:.3f}".rstrip("0").rstrip(".")
+    return str(v).replace("|", "\\|")
+
+
+def plain(v: Any) -> Any:
+    """A cell as a JSON value (Stat → its mean, std and values; NaN → None)."""
+    if isinstance(v, Stat):
+        return {"mean": _finite(v.mean), "std": _finite(v.std), "values": [_finite(x) for x in v.values]}
+    if isinstance(v, float):
+        return _finite(v)
+    return v
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def write_table(out: Path, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] | None = None, *,
+                title: str = "", notes: str = "") -> str:  # fmt: skip
+    """``name``.csv (raw values; a Stat as _mean and _std columns) and ``name``.md; returns the markdown.
+
+    ``columns``: (key, header) pairs; default every key of the rows, as its own header.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    if columns is None:
+        columns = [(k, k) for k in dict.fromkeys(k for r in rows for k in r)]
+    keys = [k for k, _ in columns]
+    with open(out / f"{name}.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(_csv_header(rows, keys))
+        for r in rows:
+            w.writerow(_csv_row(r, keys))
+    lines = [f"### {title}", ""] if title else []
+    lines += ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
+    if notes:
+        lines += ["", notes.strip()]
+    md = "\n".join(lines)
+    (out / f"{name}.md").write_text(md + "\n")
+    return md
+
+
+def group_stats(rows: Sequence[dict[str, Any]], keys: Sequence[str], values: Sequence[str], digits: int = 3) -> list[dict[str, Any]]:
+    """One row per distinct ``keys`` with the Stat of each of ``values`` over the rest (e.g. seeds)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        row: dict[str, Any] = dict(zip(keys, key))
+        row["n"] = len(rs)
+        for v in values:
+            row[v] = stat([r[v] for r in rs if v in r], digits)
+        out.append(row)
+    return out
+
+
+def _csv_header(rows: Sequence[dict], keys: Sequence[str]) -> list[str]:
+    out = []
+    for k in keys:
+        if any(isinstance(r.get(k), Stat) for r in rows):
+            out += [f"{k}_mean", f"{k}_std"]
+        else:
+            out.append(k)
+    return out
+
+
+def _csv_row(r: dict, keys: Sequence[str]) -> list[Any]:
+    out: list[Any] = []
+    for k in keys:
+        v = r.get(k)
+        if isinstance(v, Stat):
+            out += [v.mean, v.std]
+        else:
+            out.append("" if v is None else v)
+    return out
