@@ -83,7 +83,8 @@ class TrainConfig:
     betas_d: tuple[float, float] = field((0.5, 0.999), low=0, high=1, high_open=True)  # DCGAN: β1 = 0.5 damps oscillation
     betas_g: tuple[float, float] = field((0.5, 0.999), low=0, high=1, high_open=True)
     ema: float | None = field(0.999, low=0, high=1, high_open=True)  # decay of G's weight average; samples come from it (seed 004)
-    seed: int = field(0, low=0, high=SEED_MAX - 1)  # the noise stream is seeded with seed + 1
+    seed: int = field(0, low=0, high=SEED_MAX - 1)  # the noise stream is seeded with seed + 1 (run i of a group: seed + i)
+    runs: int = field(1, low=1, high=4096)  # independent runs trained as one batched model, seeds seed … seed + runs − 1
     device: str = field("cpu", resumable=True)  # cpu | cuda | cuda:N | auto
     precision: str = field("fp32", choices=PRECISIONS, resumable=True)  # fp32 | bf16 | fp16 (autocast; fp16: a gradient scaler per net)
     channels_last: bool = field(False, resumable=True)  # NHWC memory layout for convolutions (faster on tensor cores)
@@ -240,6 +241,16 @@ def validate(cfg: Config) -> Config:
         raise GanlabError("train.simultaneous=true needs train.n_critic=1", "set train.n_critic=1 or train.simultaneous=false")
     if t.simultaneous and t.precision != "fp32":
         raise GanlabError("train.simultaneous=true runs with train.precision=fp32", "drop one of the settings")
+    if t.seed + t.runs - 1 > SEED_MAX - 1:
+        raise GanlabError(f"train.seed={t.seed} with train.runs={t.runs} seeds runs beyond {SEED_MAX - 1}", "lower train.seed")
+    if t.runs > 1:
+        refused = {"train.on_divergence=rollback": t.on_divergence == "rollback",  # a group freezes a diverged run instead
+                   "train.precision=fp16": t.precision == "fp16",  # one loss scaler would couple the runs' steps
+                   "train.compile=true": t.compile, "train.channels_last=true": t.channels_last,
+                   "model.spectral_norm=true": m.spectral_norm}  # fmt: skip
+        for setting, on in refused.items():
+            if on:
+                raise GanlabError(f"train.runs={t.runs} (a group of runs) does not support {setting}", "train those runs one at a time")
     if t.best_metric is not None and not t.eval_every:
         raise GanlabError(f"train.best_metric={t.best_metric} needs evaluations during training", "set train.eval_every (e.g. 1000)")
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)

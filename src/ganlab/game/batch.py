@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -13,7 +14,14 @@ class Batch:
 
     ``d_real = D(x_real)`` and ``d_fake = D(x_fake)`` are computed on first use and cached, so
     an objective and the penalties that share them cost one forward pass per side. ``G`` and
-    ``z`` are there for generator-side penalties (tangents of G at z).
+    ``z`` are there for generator-side penalties (tangents of G at z). ``rng`` is the stream
+    penalties draw their randomness from (interpolation coefficients); None: torch's global one.
+
+    **Groups of runs.** With ``runs = N`` every tensor has a leading run dimension — x_real is
+    (N, B, …), D and G map (N, B, …) to (N, B, …) — and ``rng`` is one generator per run. The
+    runs never interact: ``Game`` evaluates the objective of each run on its own slice
+    (``run(i)``), and penalties reduce per run with ``mean`` (one value per run, shape (N,)),
+    so a mean over the batch never becomes a mean over runs × batch.
 
     Whether gradients flow into G through ``x_fake`` is decided by whoever builds the batch
     (the trainer passes a detached ``x_fake`` for D steps); the maths here never detaches.
@@ -26,28 +34,74 @@ class Batch:
         x_fake: torch.Tensor,
         G: nn.Module | Any | None = None,
         z: torch.Tensor | None = None,
+        *,
+        rng: torch.Generator | Sequence[torch.Generator] | None = None,
+        runs: int | None = None,
+        d_real: torch.Tensor | None = None,
+        d_fake: torch.Tensor | None = None,
     ) -> None:
         self.D = D
         self.x_real = x_real
         self.x_fake = x_fake
         self.G = G
         self.z = z
-        self._d_real: torch.Tensor | None = None
-        self._d_fake: torch.Tensor | None = None
+        self.rng = rng
+        self.runs = runs
+        self._d_real = d_real
+        self._d_fake = d_fake
+        self._group: tuple[Batch, int] | None = None  # (group, i) for run i of a group
 
     @property
     def d_real(self) -> torch.Tensor:
         """D's raw output on the real samples (logit or critic value), shape (B, …)."""
         if self._d_real is None:
-            self._d_real = self.D(self.x_real)
+            # run i of a group takes its slice of the group's one batched forward pass
+            self._d_real = self._group[0].d_real[self._group[1]] if self._group else self.D(self.x_real)
         return self._d_real
 
     @property
     def d_fake(self) -> torch.Tensor:
         """D's raw output on the fake samples, shape (B, …)."""
         if self._d_fake is None:
-            self._d_fake = self.D(self.x_fake)
+            self._d_fake = self._group[0].d_fake[self._group[1]] if self._group else self.D(self.x_fake)
         return self._d_fake
 
+    # --- what penalties need to stay per run -----------------------------------------------
+    @property
+    def lead(self) -> int:
+        """Leading dimensions before a sample's own: 1 (batch), or 2 (run, batch) in a group."""
+        return 2 if self.runs else 1
+
+    def mean(self, values: torch.Tensor) -> torch.Tensor:
+        """The mean over the batch: a scalar, or one value per run (N,) in a group."""
+        return values.reshape(self.runs, -1).mean(1) if self.runs else values.mean()
+
+    def uniform(self, x: torch.Tensor) -> torch.Tensor:
+        """α ~ U[0, 1], one per sample of ``x`` (shaped to broadcast over it), from ``rng``."""
+        lead = self.lead
+        shape = x.shape[lead - 1 : lead] + (1,) * (x.dim() - lead)
+        if self.runs:
+            return torch.stack([torch.rand(shape, dtype=x.dtype, device=x.device, generator=g) for g in self.rng])
+        return torch.rand(shape, dtype=x.dtype, device=x.device, generator=self.rng)
+
+    def rademacher(self, like: torch.Tensor) -> torch.Tensor:
+        """±1 with equal probability, shaped like ``like``, from ``rng``."""
+        def draw(shape: torch.Size, g: torch.Generator | None) -> torch.Tensor:
+            return torch.randint(0, 2, shape, device=like.device, generator=g).to(like.dtype) * 2 - 1
+
+        if self.runs:
+            return torch.stack([draw(like.shape[1:], g) for g in self.rng])
+        return draw(like.shape, self.rng)
+
+    def run(self, i: int) -> Batch:
+        """Run i of a group as a batch of its own (views of the group's tensors and outputs)."""
+        D_i = self.D.member(i) if hasattr(self.D, "member") else self.D
+        G_i = self.G.member(i) if self.G is not None and hasattr(self.G, "member") else self.G
+        one = Batch(D_i, self.x_real[i], self.x_fake[i], G_i, None if self.z is None else self.z[i],
+                    rng=self.rng[i] if self.rng is not None else None)
+        one._group = (self, i)
+        return one
+
     def __repr__(self) -> str:
-        return f"Batch(x_real={tuple(self.x_real.shape)}, x_fake={tuple(self.x_fake.shape)})"
+        runs = f", runs={self.runs}" if self.runs else ""
+        return f"Batch(x_real={tuple(self.x_real.shape)}, x_fake={tuple(self.x_fake.shape)}{runs})"

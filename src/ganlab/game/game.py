@@ -35,13 +35,15 @@ class Game:
         object.__setattr__(self, "constraints", tuple(self.constraints))
 
     def losses(self, batch: Batch, player: str, step: int = 0) -> dict[str, torch.Tensor]:
-        """Named loss terms of ``player`` ("D" or "G") on ``batch`` at optimisation ``step``."""
-        if player == "D":
-            terms = {"loss": self.objective.d_loss(batch)}
-        elif player == "G":
-            terms = {"loss": self.objective.g_loss(batch)}
-        else:
+        """Named loss terms of ``player`` ("D" or "G") on ``batch`` at optimisation ``step``:
+        scalars, or one value per run (N,) for a group's batch."""
+        if player not in PLAYERS:
             raise ValueError(f"player must be 'D' or 'G', got {player!r}")
+        loss = self.objective.d_loss if player == "D" else self.objective.g_loss
+        if batch.runs:  # each run's objective on its own slice: its batch means stay its own
+            terms = {"loss": torch.stack([loss(batch.run(i)) for i in range(batch.runs)])}
+        else:
+            terms = {"loss": loss(batch)}
         for pen in self.penalties:
             if pen.player != player or step % pen.every:
                 continue

@@ -41,24 +41,33 @@ class Penalty:
 PENALTIES: Registry[type[Penalty]] = Registry("penalty")
 
 
-def grad_sq_norm(D, x: torch.Tensor, d: torch.Tensor | None = None) -> torch.Tensor:
-    """‖∇ₓ D(x)‖² per sample, shape (B,), differentiable (create_graph=True).
+def grad_sq_norm(D, x: torch.Tensor, d: torch.Tensor | None = None, lead: int = 1) -> torch.Tensor:
+    """‖∇ₓ D(x)‖² per sample, shape (B,) — (N, B) for a group's (N, B, …) x with ``lead=2`` —
+    differentiable (create_graph=True).
 
     ``d`` may pass an already computed ``D(x)`` (x must then require grad). A D with vector
-    output is differentiated through the sum of its outputs.
+    output is differentiated through the sum of its outputs. In a group the sum also runs over
+    the runs: they do not interact, so its gradient is every run's own.
     """
     if d is None:
         if not x.requires_grad:
             x = x.detach().requires_grad_(True)
         d = D(x)
     (grad,) = torch.autograd.grad(d.sum(), x, create_graph=True)
-    return grad.reshape(grad.shape[0], -1).pow(2).sum(dim=1)
+    return grad.reshape(*grad.shape[:lead], -1).pow(2).sum(dim=-1)
 
 
-def interpolates(x_real: torch.Tensor, x_fake: torch.Tensor) -> torch.Tensor:
-    """x̂ = x_r + α (x_f − x_r), α ~ U[0, 1] per sample (Gulrajani et al. 2017)."""
-    alpha = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), dtype=x_real.dtype, device=x_real.device)
+def interpolates(x_real: torch.Tensor, x_fake: torch.Tensor, alpha: torch.Tensor | None = None) -> torch.Tensor:
+    """x̂ = x_r + α (x_f − x_r), α ~ U[0, 1] per sample (Gulrajani et al. 2017); ``alpha`` as
+    drawn by ``Batch.uniform`` (default: from torch's global stream)."""
+    if alpha is None:
+        alpha = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), dtype=x_real.dtype, device=x_real.device)
     return (x_real + alpha * (x_fake - x_real)).detach().requires_grad_(True)
+
+
+def batch_interpolates(batch: Batch) -> torch.Tensor:
+    """Interpolates of the batch's reals and fakes, α from the batch's stream(s)."""
+    return interpolates(batch.x_real, batch.x_fake, batch.uniform(batch.x_real))
 
 
 def real_with_grad(batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -81,10 +90,10 @@ class GradientPenalty(Penalty):
     center: float = field(1.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        sq = grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake))
+        sq = grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead)
         if self.center == 0:
-            return self.lam * sq.mean()  # λ E ‖∇D‖²
-        return self.lam * ((sq + _EPS).sqrt() - self.center).pow(2).mean()  # λ E (‖∇D‖ − c)²
+            return self.lam * batch.mean(sq)  # λ E ‖∇D‖²
+        return self.lam * batch.mean(((sq + _EPS).sqrt() - self.center).pow(2))  # λ E (‖∇D‖ − c)²
 
 
 @PENALTIES.register("r1")
@@ -101,7 +110,7 @@ class R1(Penalty):
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         x, d = real_with_grad(batch)
-        return 0.5 * self.gamma * grad_sq_norm(batch.D, x, d).mean()  # γ/2 E‖∇D(x_r)‖²
+        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.D, x, d, lead=batch.lead))  # γ/2 E‖∇D(x_r)‖²
 
 
 @PENALTIES.register("r2")
@@ -112,7 +121,7 @@ class R2(Penalty):
     gamma: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        return 0.5 * self.gamma * grad_sq_norm(batch.D, batch.x_fake).mean()  # γ/2 E‖∇D(x_f)‖²
+        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.D, batch.x_fake, lead=batch.lead))  # γ/2 E‖∇D(x_f)‖²
 
 
 @PENALTIES.register("wgan_div")
@@ -131,10 +140,10 @@ class WGANDiv(Penalty):
     def __call__(self, batch: Batch) -> torch.Tensor:
         half_p = self.p / 2
         if self.sample == "interpolate":
-            return self.k * grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake)).pow(half_p).mean()
+            return self.k * batch.mean(grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead).pow(half_p))
         x, d = real_with_grad(batch)
-        real = grad_sq_norm(batch.D, x, d).pow(half_p).mean()
-        fake = grad_sq_norm(batch.D, batch.x_fake).pow(half_p).mean()
+        real = batch.mean(grad_sq_norm(batch.D, x, d, lead=batch.lead).pow(half_p))
+        fake = batch.mean(grad_sq_norm(batch.D, batch.x_fake, lead=batch.lead).pow(half_p))
         return 0.5 * self.k * (real + fake)  # k/2 (E‖∇D(x_r)‖^p + E‖∇D(x_f)‖^p)
 
 
@@ -151,7 +160,9 @@ class L2(Penalty):
     def __call__(self, batch: Batch) -> torch.Tensor:
         params = [p for p in batch.D.parameters() if p.requires_grad]
         if not params:
-            return batch.x_real.new_zeros(())
+            return batch.x_real.new_zeros((batch.runs,) if batch.runs else ())
+        if batch.runs:  # stacked parameters: one sum per run
+            return self.lam * torch.stack([p.pow(2).reshape(batch.runs, -1).sum(1) for p in params]).sum(0)
         return self.lam * torch.stack([p.pow(2).sum() for p in params]).sum()  # λ Σ‖w‖²
 
 
@@ -169,8 +180,8 @@ class LipschitzPenalty(Penalty):
     lam: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        sq = grad_sq_norm(batch.D, interpolates(batch.x_real, batch.x_fake))
-        return self.lam * torch.relu((sq + _EPS).sqrt() - 1).pow(2).mean()  # λ E max(0, ‖∇D‖ − 1)²
+        sq = grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead)
+        return self.lam * batch.mean(torch.relu((sq + _EPS).sqrt() - 1).pow(2))  # λ E max(0, ‖∇D‖ − 1)²
 
 
 @PENALTIES.register("ct")
@@ -194,9 +205,9 @@ class ConsistencyTerm(Penalty):
     def __call__(self, batch: Batch) -> torch.Tensor:
         d1 = batch.D(batch.x_real)  # D(x)′: one dropout mask
         d2 = batch.D(batch.x_real)  # D(x)″: an independent one
-        diff = (d1 - d2).reshape(d1.shape[0], -1)
-        dist = diff.pow(2).sum(dim=1).clamp_min(1e-24).sqrt()  # ‖D′ − D″‖₂, 0-subgradient at 0
-        return self.lam * torch.relu(dist - self.margin).mean()
+        diff = (d1 - d2).reshape(*d1.shape[: batch.lead], -1)
+        dist = diff.pow(2).sum(dim=-1).clamp_min(1e-24).sqrt()  # ‖D′ − D″‖₂, 0-subgradient at 0
+        return self.lam * batch.mean(torch.relu(dist - self.margin))
 
 
 def _jvp_and_vjp(y: torch.Tensor, z: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -251,19 +262,19 @@ class OrthonormalTangent(Penalty):
         else:
             z = batch.z if batch.z.requires_grad else batch.z.detach().requires_grad_(True)
         y = batch.G(z)
-        b, k = z.shape[0], z[0].numel()
+        lead = batch.lead
+        sample = z.shape[lead:]  # one latent vector (k,)
+        k = sample.numel()
         exact = self.mode == "exact" or (self.mode == "auto" and k <= self.threshold)
         if exact:
-            basis = torch.eye(k, dtype=z.dtype, device=z.device).reshape(k, *z.shape[1:])
+            basis = torch.eye(k, dtype=z.dtype, device=z.device).reshape(k, *sample)
             directions = [basis[i].expand_as(z) for i in range(k)]  # e_i for every sample
             scale = 1.0
         else:
-            directions = [
-                torch.randint(0, 2, z.shape, device=z.device).to(z.dtype) * 2 - 1 for _ in range(self.probes)
-            ]  # Rademacher v: E[vvᵀ] = I
+            directions = [batch.rademacher(z) for _ in range(self.probes)]  # Rademacher v: E[vvᵀ] = I
             scale = 1.0 / self.probes
-        total = z.new_zeros(b)
+        total = z.new_zeros(z.shape[:lead])
         for v in directions:
             av = _jvp_and_vjp(y, z, v) - self.gamma * v  # (JᵀJ − γI) v
-            total = total + av.reshape(b, -1).pow(2).sum(dim=1)
-        return self.weight * scale * total.mean()  # weight · E_z ‖JᵀJ − γI‖²_F
+            total = total + av.reshape(*z.shape[:lead], -1).pow(2).sum(dim=-1)
+        return self.weight * scale * batch.mean(total)  # weight · E_z ‖JᵀJ − γI‖²_F

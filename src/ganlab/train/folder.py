@@ -5,6 +5,10 @@
     checkpoints/       step_*.pt (the newest train.keep_checkpoints) and best.pt
     samples/           step_*.png sample grids along training
     samples.png        losses.png  metrics.json   at the end of the run
+
+A group of runs (``train.runs = N``) is a folder with the group's config.yaml, a summary over
+its runs (summary.json, summary.md) and one ordinary run folder per seed, ``seed-S/``, whose
+config is the group's with ``train.runs = 1`` and ``train.seed = S``.
 """
 
 from __future__ import annotations
@@ -133,3 +137,34 @@ class RunFolder:
             if s > step:
                 p.unlink(missing_ok=True)
         return ckpt.set_aside_newer(self.checkpoints, step)
+
+
+class GroupFolder:
+    """A group of runs: its config, the summary over runs, and one RunFolder per seed."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    config = _In("config.yaml")
+    summary = _In("summary.json")
+    summary_md = _In("summary.md")
+
+    def run(self, seed: int) -> RunFolder:
+        return RunFolder(self.path / f"seed-{seed}")
+
+    def runs(self) -> list[RunFolder]:
+        """The run folders inside, by seed."""
+        found = [(int(p.name[5:]), RunFolder(p)) for p in self.path.glob("seed-*") if p.name[5:].isdigit() and RunFolder(p).is_run()]
+        return [r for _, r in sorted(found, key=lambda t: t[0])]
+
+    def is_group(self) -> bool:
+        if not self.config.is_file():
+            return False
+        try:
+            runs = (load_yaml(self.config).get("train") or {}).get("runs", 1)
+        except GanlabError:
+            return False
+        return isinstance(runs, int) and runs > 1
+
+    def read_summary(self) -> dict[str, Any] | None:
+        return read_json(self.summary) if self.summary.is_file() else None

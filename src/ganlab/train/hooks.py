@@ -94,6 +94,7 @@ class RunHooks:
         self.pbar: Any = None
         self._fixed_z: torch.Tensor | None = None
         self._saved_step = -1  # the step of the newest checkpoint this process wrote
+        self.diverged: dict | None = None  # {"term", "step"} of a group's run frozen after diverging
 
     def callbacks(self) -> list[Every]:
         t = self.cfg.train
@@ -151,6 +152,8 @@ class RunHooks:
             config=to_dict(self.cfg), log_lines=self.records.lines, ganlab_version=__version__,
             **dataclasses.asdict(self.progress),
         )  # fmt: skip
+        if self.diverged:
+            state["diverged"] = self.diverged
         _fsync(self.records.path)  # the log lines this checkpoint counts reach the disk before it does
         data = save_checkpoint(state, path)
         if best:

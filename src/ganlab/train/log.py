@@ -26,17 +26,27 @@ class TermMeter:
 
     def divergence(self) -> tuple[str, int] | None:
         """(term, step) of the earliest non-finite value since the last flush, or None."""
-        worst: tuple[str, int] | None = None
+        bad = self.divergence_per_run()
+        return min(bad.values(), key=lambda ts: ts[1]) if bad else None
+
+    def divergence_per_run(self) -> dict[int, tuple[str, int]]:
+        """Run index → (term, step) of its earliest non-finite value since the last flush (a
+        lone run is run 0; a group's terms hold one value per run)."""
+        worst: dict[int, tuple[str, int]] = {}
         for name, vals in self.values.items():
-            bad = (~torch.isfinite(torch.stack(vals).float())).nonzero()
-            if len(bad):
-                s = self.steps[name][int(bad[0, 0])]
-                if worst is None or s < worst[1]:
-                    worst = (name, s)
+            values = torch.stack(vals).float().reshape(len(vals), -1)  # (steps, runs)
+            for row, run in (~torch.isfinite(values)).nonzero().tolist():
+                s = self.steps[name][row]
+                if run not in worst or s < worst[run][1]:
+                    worst[run] = (name, s)
         return worst
 
-    def flush(self) -> dict[str, float]:
-        out = {k: float(torch.stack(v).float().mean().item()) for k, v in self.values.items()}
+    def flush(self) -> dict[str, float | list[float]]:
+        """Means since the last flush: a float per term, or a list (one per run) for a group."""
+        out: dict[str, float | list[float]] = {}
+        for k, v in self.values.items():
+            m = torch.stack(v).float().mean(0)
+            out[k] = float(m.item()) if m.dim() == 0 else m.tolist()
         self.values, self.steps = {}, {}
         return out
 

@@ -5,6 +5,13 @@ It accepts any ``nn.Module`` G (with a ``z_dim`` attribute) and D. Files are not
 ``fit`` calls callbacks at explicit cadences (``Every``), and whoever trains — a run folder
 (``ganlab.api``), an experiment in memory, the Localized GAN — says what they do. What G is
 fed comes from a ``Latent`` (z ~ N(0, I) by default; a Localized GAN feeds (x, z)).
+
+**Groups.** With ``train.runs = N`` and G, D stacked (``nets.stacked``), the same loop trains N
+independent runs with seeds seed … seed+N−1 at once: every tensor gets a leading run
+dimension, each run draws from its own streams (``Streams``), the game evaluates each run's
+objective on its own slice, the players minimise the *sum* of the runs' losses — whose gradient
+is every run's own, as the runs share no parameter — and a run that diverges is frozen at its
+last finite weights while the others go on.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from ganlab.errors import GanlabError
 from ganlab.game import Batch, Game
 from ganlab.train.distributed import DistInfo
 from ganlab.train.ema import EMA
-from ganlab.train.loader import BatchStream
+from ganlab.train.group import Frozen, load_run_states, run_state
 from ganlab.train.log import TermMeter
 from ganlab.train.optim import make_optimizer
 from ganlab.train.state import capture_rng, restore_rng
+from ganlab.train.streams import RANK_STRIDE, Streams
 
 _AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}  # train.precision → autocast dtype (fp32: none)
 
@@ -104,10 +112,13 @@ class Trainer:
             self.device = torch.device("cuda", self.dist.local_rank)
         self.game = game
         self.latent = latent or Latent()
-        # Seeds first: the global stream drives everything not given its own generator
-        # (interpolation coefficients of penalties, dropout); it differs per rank so that
-        # ranks do not draw the same interpolates for different samples.
-        torch.manual_seed(cfg.seed + 1_000_003 * self.dist.rank)
+        self.runs = cfg.runs
+        self.group = cfg.runs > 1
+        if getattr(G, "runs", 1) != cfg.runs or getattr(D, "runs", 1) != cfg.runs:
+            raise GanlabError(f"train.runs={cfg.runs} needs G and D stacked {cfg.runs} times (ganlab.nets.stacked)")
+        # Seeds first: the global stream drives what has no generator of its own (dropout);
+        # it differs per rank so that ranks do not draw alike for different samples.
+        torch.manual_seed(cfg.seed + RANK_STRIDE * self.dist.rank)
         np.random.seed(cfg.seed)
         random.seed(cfg.seed)
         self.G = G.to(self.device)
@@ -119,8 +130,8 @@ class Trainer:
         self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, fused)
         self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, fused)
         self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
-        self.stream = BatchStream(data.to(self.device), cfg.batch_size, cfg.seed)
-        self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.streams = Streams(data.to(self.device), cfg.batch_size, [cfg.seed + i for i in range(cfg.runs)], self.device, self.dist.rank)
+        self.frozen = Frozen([self.G, self.D] + ([self.ema.model] if self.ema is not None else [])) if self.group else None
         # What the steps call: DDP wrappers (one per network) when distributed, compiled
         # modules when asked. The raw modules stay in self.G / self.D for state and sampling.
         self.G_train, self.D_train = self._wrap(self.G, "G"), self._wrap(self.D, "D")
@@ -134,7 +145,7 @@ class Trainer:
         self.step = 0  # G updates done
         self.d_step = 0  # D updates done
         self.meter = TermMeter()
-        self.record: dict[str, float] = {}  # the newest loss record (means since the previous one)
+        self.record: dict[str, float | list[float]] = {}  # the newest loss record (means since the previous one; a list per run)
         self.stop_requested = False
         self.cpu_seconds = 0.0  # process CPU time spent in training steps (callbacks excluded)
 
@@ -174,11 +185,15 @@ class Trainer:
     def sample_z(self, n: int | None = None) -> torch.Tensor:
         """Latent vectors: this rank's slice of a global batch (or ``n`` vectors when given)."""
         if n is not None:
-            return torch.randn(n, self.G.z_dim, generator=self.noise, device=self.device)
-        return self._mine(torch.randn(self.cfg.batch_size, self.G.z_dim, generator=self.noise, device=self.device))
+            return self.streams.z(n, self.G.z_dim)
+        return self._mine(self.streams.z(self.cfg.batch_size, self.G.z_dim))
+
+    def _batch(self, D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, g_in: GenInput | None = None) -> Batch:
+        G, z = (g_in.as_function_of_z(self.G_train), g_in.z) if g_in is not None else (None, None)
+        return Batch(D, x_real, x_fake, G, z, rng=self.streams.rng, runs=self.runs if self.group else None)
 
     def _real(self) -> torch.Tensor:
-        x = self._mine(self.stream.next())
+        x = self._mine(self.streams.real())
         if x.dim() == 4 and self.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         # R1 differentiates D at x_real: make it a leaf that requires grad so the penalty can
@@ -202,8 +217,8 @@ class Trainer:
             with torch.no_grad(), self.autocast():
                 x_fake = self.G_train(*self.latent.draw(self).args)
             with self.autocast():
-                terms = self.game.losses(Batch(self.D_train, x_real, x_fake), "D", self.d_step)
-            self._update(_total(terms), self.opt_d, self.scaler_d)
+                terms = self.game.losses(self._batch(self.D_train, x_real, x_fake), "D", self.d_step)
+            self._update(self._total(terms), self.opt_d, self.scaler_d)
             self.game.apply_constraints({"D": self.D})
             self.d_step += 1
         self.meter.add("D", terms, self.step + 1)
@@ -212,9 +227,9 @@ class Trainer:
         self.D.requires_grad_(False)
         g_in = self.latent.draw(self)
         with self.autocast():
-            batch = Batch(self.D_frozen, x_real.detach(), self.G_train(*g_in.args), G=g_in.as_function_of_z(self.G_train), z=g_in.z)
+            batch = self._batch(self.D_frozen, x_real.detach(), self.G_train(*g_in.args), g_in)
             terms = self.game.losses(batch, "G", self.step)
-        self._update(_total(terms), self.opt_g, self.scaler_g)
+        self._update(self._total(terms), self.opt_g, self.scaler_g)
         self.game.apply_constraints({"G": self.G})
         self.D.requires_grad_(True)
         self.meter.add("G", terms, self.step + 1)
@@ -222,7 +237,20 @@ class Trainer:
         # EMA
         if self.ema is not None:
             self.ema.update(self.G)
+        if self.frozen is not None:
+            self.frozen.hold()  # diverged runs of a group stay where they were
         self.step += 1
+
+    def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        """What a player minimises: the sum of its loss terms (and, in a group, over the live runs)."""
+        total = _total(terms)
+        if not self.group:
+            return total
+        if self.frozen.runs:
+            dead = torch.zeros(self.runs, dtype=torch.bool, device=total.device)
+            dead[sorted(self.frozen.runs)] = True
+            total = torch.where(dead, torch.zeros_like(total), total)
+        return total.sum()
 
     def _simultaneous_step(self) -> None:
         """Both players' gradients at the same parameters, then both steps (the discrete
@@ -232,12 +260,12 @@ class Trainer:
         x_real = self._real()
         g_in = self.latent.draw(self)
         x_fake = self.G(*g_in.args)
-        d_terms = self.game.losses(Batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
-        g_terms = self.game.losses(Batch(self.D, x_real.detach(), x_fake, G=g_in.as_function_of_z(self.G), z=g_in.z), "G", self.step)
+        d_terms = self.game.losses(self._batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
+        g_terms = self.game.losses(self._batch(self.D, x_real.detach(), x_fake, g_in), "G", self.step)
         d_params = [p for p in self.D.parameters() if p.requires_grad]
         g_params = [p for p in self.G.parameters() if p.requires_grad]
-        d_grads = torch.autograd.grad(_total(d_terms), d_params, allow_unused=True)
-        g_grads = torch.autograd.grad(_total(g_terms), g_params, allow_unused=True)
+        d_grads = torch.autograd.grad(self._total(d_terms), d_params, allow_unused=True)
+        g_grads = torch.autograd.grad(self._total(g_terms), g_params, allow_unused=True)
         for p, g in zip(d_params, d_grads):
             p.grad = g
         for p, g in zip(g_params, g_grads):
@@ -250,11 +278,17 @@ class Trainer:
         self.meter.add("G", g_terms, self.step + 1)
         if self.ema is not None:
             self.ema.update(self.G)
+        if self.frozen is not None:
+            self.frozen.hold()
         self.step += 1
 
     def check_finite(self) -> None:
         """Raise a one-line GanlabError when a loss term or a weight is NaN/Inf (on every rank
-        when distributed: a rank that stopped alone would leave the others waiting forever)."""
+        when distributed: a rank that stopped alone would leave the others waiting forever).
+        In a group, a run that diverged is frozen instead; only when all have does it raise."""
+        if self.group:
+            self._check_group()
+            return
         bad = self.meter.divergence()
         if bad is None:
             for who, net in (("G", self.G), ("D", self.D)):
@@ -266,6 +300,22 @@ class Trainer:
             bad = ("a loss term on another process", self.step)
         if bad is not None:
             raise DivergenceError(*bad)
+
+    def _check_group(self) -> None:
+        frozen = self.frozen
+        found = {r: ts for r, ts in self.meter.divergence_per_run().items() if r not in frozen.runs}
+        for who, net in (("G", self.G), ("D", self.D)):
+            for name, p in net.named_parameters():
+                bad = (~torch.isfinite(p.detach().reshape(self.runs, -1))).any(1).nonzero().flatten().tolist()
+                for r in bad:
+                    found.setdefault(r, (f"{who} weight {name}", self.step))
+        frozen.runs.update(found)
+        frozen.hold()  # back to the weights of the last check, when they were finite
+        alive = [r for r in range(self.runs) if r not in frozen.runs]
+        if not alive:
+            term, step = min(frozen.runs.values(), key=lambda ts: ts[1])
+            raise DivergenceError(f"{term} (every run of the group)", step)
+        frozen.remember(alive)
 
     def _any_rank(self, flag: bool) -> bool:
         import torch.distributed as dist
@@ -311,7 +361,12 @@ class Trainer:
         return True
 
     # --- state ---------------------------------------------------------------------------
-    def state_dict(self) -> dict:
+    def state_dict(self, run: int | None = None) -> dict:
+        """Everything a resume needs; of a group, ``run`` i's part, in a lone run's layout."""
+        if self.group:
+            if run is None:
+                raise ValueError("a group's state is saved one run at a time: pass run=i")
+            return run_state(self, run)
         return {
             "step": self.step,
             "d_step": self.d_step,
@@ -320,8 +375,7 @@ class Trainer:
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
-            "stream": self.stream.state_dict(),
-            "noise": self.noise.get_state(),
+            **self.streams.state_dict(),
             "latent": self.latent.state_dict(),
             "rng": capture_rng(),
             "meter": self.meter.state_dict(),
@@ -329,15 +383,18 @@ class Trainer:
             "scaler_d": self.scaler_d.state_dict(),
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict | list[dict]) -> None:
+        """A ``state_dict`` back; a group takes the list of its runs' states."""
+        if self.group:
+            load_run_states(self, list(state))
+            return
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        self.stream.load_state_dict(state["stream"])
-        self.noise.set_state(state["noise"])
+        self.streams.load_state_dict(state)
         self.latent.load_state_dict(state.get("latent") or {})
         self.meter.load_state_dict(state["meter"], self.device)
         if state.get("scaler_g"):
@@ -346,8 +403,9 @@ class Trainer:
         restore_rng(state["rng"])
         self.step = int(state["step"])
         self.d_step = int(state["d_step"])
-        if self.dist.rank:  # the checkpoint holds rank 0's global stream; keep ranks apart
-            torch.manual_seed(self.cfg.seed + 1_000_003 * self.dist.rank + self.step)
+        if self.dist.rank:  # the checkpoint holds rank 0's streams; keep ranks apart
+            torch.manual_seed(self.cfg.seed + RANK_STRIDE * self.dist.rank + self.step)
+            self.streams.reseed_penalty(self.cfg.seed + RANK_STRIDE * self.dist.rank + self.step)
 
 
 def resolve_device(name: str) -> torch.device:

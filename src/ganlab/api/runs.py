@@ -109,7 +109,9 @@ def _hooks(folder: RunFolder, cfg: Config, dataset: Dataset, trainer: Trainer, s
 
 def dry_run(cfg: Config, out: str | Path | None = None, overwrite: bool = False) -> None:
     """Everything a run checks before its first step, without training or writing."""
-    dataset, game, G, D = build(cfg)
+    from ganlab.api.groups import build_group
+
+    dataset, game, G, D = build_group(cfg) if cfg.train.runs > 1 else build(cfg)
     check_data(cfg, dataset)
     Trainer(G, D, game, dataset.train, cfg.train)
     if out is not None:
@@ -117,7 +119,12 @@ def dry_run(cfg: Config, out: str | Path | None = None, overwrite: bool = False)
 
 
 def train(cfg: Config, out: str | Path | None = None, *, overwrite: bool = False, quiet: bool = False) -> Path:
-    """Start a run in ``out`` (default ``runs/DATA-OBJECTIVE-TIME``) and train it to the end."""
+    """Start a run in ``out`` (default ``runs/DATA-OBJECTIVE-TIME``) and train it to the end;
+    with ``train.runs = N`` a group of N runs (``ganlab.api.groups``)."""
+    if cfg.train.runs > 1:
+        from ganlab.api.groups import train_group
+
+        return train_group(cfg, Path(out) if out is not None else default_out(cfg), overwrite=overwrite, quiet=quiet)
     info = distributed.from_env()
     if info.enabled and out is None:
         raise GanlabError("a run on several processes needs an explicit --out", "pass --out DIR (the same on every process)")
@@ -137,8 +144,14 @@ def train(cfg: Config, out: str | Path | None = None, *, overwrite: bool = False
 def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = False, quiet: bool = False) -> Path:
     """Continue a run from its newest valid checkpoint, exactly as if never interrupted.
 
-    A run killed before its first checkpoint starts again from step 0 in its folder.
+    A run killed before its first checkpoint starts again from step 0 in its folder; a group
+    folder resumes every run of the group.
     """
+    from ganlab.api.groups import resume_group
+    from ganlab.train.folder import GroupFolder
+
+    if GroupFolder(run).is_group():
+        return resume_group(GroupFolder(run), overrides, force=force, quiet=quiet)
     folder = RunFolder(run)
     folder.require_run()
     saved = folder.read_config()
@@ -246,6 +259,11 @@ def load_run(run: str | Path, checkpoint: str | Path | None = None) -> Run:
         checkpoint, out = out, out.parent.parent
     folder = RunFolder(out)
     folder.require_run()
+    from ganlab.train.folder import GroupFolder
+
+    if GroupFolder(out).is_group():
+        runs = GroupFolder(out).runs()
+        raise GanlabError(f"{out} is a group of runs", f"load one of its runs, e.g. {runs[0].path if runs else out / 'seed-0'}")
     if checkpoint is not None:
         state = load_checkpoint(checkpoint)
     else:

@@ -1,0 +1,230 @@
+"""N runs trained as one batched model (``train.runs = N``), each written as an ordinary run folder.
+
+Run i of a group has seed ``train.seed + i``: its networks are initialised as a lone run with
+that seed would initialise them, it draws its own data order, noise and interpolates, and its
+folder ``seed-S/`` holds the usual config, log, samples, checkpoints and metrics.json —
+``ganlab sample``, ``eval``, ``report`` and ``load_run`` work on it. The group folder adds
+``summary.json`` / ``summary.md``: mean, sample std and a 95 % interval of every metric over
+the runs, and which runs diverged (they were frozen at their last finite weights while the
+others trained on). ``--resume GROUP`` continues every run from its newest common checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
+from ganlab.data import Dataset, load_dataset
+from ganlab.errors import GanlabError
+from ganlab.game import Game
+from ganlab.game.factory import make_game
+from ganlab.nets import build_nets
+from ganlab.nets.stacked import stack
+from ganlab.serial import atomic_write_bytes, write_json
+from ganlab.stats import describe, text
+from ganlab.train import distributed
+from ganlab.train.checkpoint import list_checkpoints, load_checkpoint
+from ganlab.train.folder import GroupFolder, RunFolder
+from ganlab.train.grouphooks import GroupHooks, RunView
+from ganlab.train.hooks import RunHooks
+from ganlab.train.optim import set_learning_rates
+from ganlab.train.trainer import Trainer
+
+CONVENTION = "mean and sample std (ddof 1) over the runs that did not diverge; 95 % interval of the mean, Student t"
+
+
+def run_config(cfg: Config, i: int) -> Config:
+    """Run i of a group as a lone run's config (train.runs = 1, train.seed = seed + i)."""
+    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, runs=1, seed=cfg.train.seed + i))
+
+
+def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.Module]:
+    """Data, game and the stacked networks of a group: run i's initialised as a lone run with seed + i."""
+    game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
+    dataset = load_dataset(cfg.data)
+    Gs, Ds = [], []
+    for i in range(cfg.train.runs):
+        torch.manual_seed(cfg.train.seed + i)
+        G, D = build_nets(cfg.model, dataset.shape, dataset.kind, type(game.objective).output)
+        Gs.append(G)
+        Ds.append(D)
+    return dataset, game, stack(Gs), stack(Ds)
+
+
+def _hooks(folder: GroupFolder, cfg: Config, dataset: Dataset, trainer: Trainer, states: list[dict] | None) -> GroupHooks:
+    from ganlab.api.runs import _hooks as run_hooks
+
+    runs = []
+    for i in range(cfg.train.runs):
+        rc = run_config(cfg, i)
+        h: RunHooks = run_hooks(folder.run(rc.train.seed), rc, dataset, trainer, states[i] if states else None)
+        runs.append(h)
+    return GroupHooks(runs)
+
+
+def _refuse_distributed() -> None:
+    if distributed.from_env().enabled:
+        raise GanlabError("a group of runs (train.runs > 1) trains in one process", "launch without torchrun, or use train.runs=1")
+
+
+def train_group(cfg: Config, out: Path, *, overwrite: bool, quiet: bool) -> Path:
+    """Start a group in ``out`` and train every run to the end."""
+    from ganlab.api.runs import _fit
+
+    _refuse_distributed()
+    folder = GroupFolder(out)
+    RunFolder(out).check_new(overwrite)
+    dataset, game, G, D = build_group(cfg)
+    check_data(cfg, dataset)
+    trainer = Trainer(G, D, game, dataset.train, cfg.train)
+    if folder.path.exists() and any(folder.path.iterdir()):
+        shutil.rmtree(folder.path)
+    for i in range(cfg.train.runs):
+        rc = run_config(cfg, i)
+        run = folder.run(rc.train.seed)
+        run.create(overwrite=False)
+        run.write_config(to_dict(rc))
+    atomic_write_bytes(folder.config, _yaml(cfg))  # last: a group without it is not a group yet
+    hooks = _hooks(folder, cfg, dataset, trainer, None)
+    finished = _fit(trainer, hooks, None, quiet)
+    return _end(trainer, hooks, folder, dataset, game, finished)
+
+
+def _yaml(cfg: Config) -> bytes:
+    import yaml
+
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False).encode()
+
+
+def _end(trainer: Trainer, hooks: GroupHooks, folder: GroupFolder, dataset: Dataset, game: Game, finished: bool) -> Path:
+    from ganlab.api.runs import _finish
+
+    if not finished:
+        print(f"stopped at step {trainer.step}; checkpoints saved. Resume with: ganlab train --resume {folder.path}", file=sys.stderr)
+        return folder.path
+    for i, h in enumerate(hooks.runs):
+        _finish(RunView(trainer, i), h, dataset, game)
+    summarize_group(folder, diverged={trainer.cfg.seed + i: ts for i, ts in trainer.frozen.runs.items()})
+    return folder.path
+
+
+def _common_states(folder: GroupFolder, seeds: Sequence[int]) -> list[dict] | None:
+    """Each run's state at the newest step every live run has a loadable checkpoint of
+    (a run frozen after diverging contributes its last checkpoint, whatever its step)."""
+    steps_of = {s: {st for st, _ in list_checkpoints(folder.run(s).checkpoints)} for s in seeds}
+    if not any(steps_of.values()):
+        return None
+    frozen: dict[int, dict] = {}
+    for s in seeds:
+        found = sorted(steps_of[s], reverse=True)
+        if found:
+            last = load_checkpoint(folder.run(s).checkpoint_path(found[0]))
+            if last.get("diverged"):
+                frozen[s] = last
+    live = [s for s in seeds if s not in frozen]
+    common = set.intersection(*(steps_of[s] for s in live)) if live else set()
+    for step in sorted(common, reverse=True):
+        try:
+            states = {s: load_checkpoint(folder.run(s).checkpoint_path(step)) for s in live}
+        except GanlabError as err:
+            print(f"warning: skipped step {step}: {err.problem}", file=sys.stderr)
+            continue
+        return [frozen[s] if s in frozen else states[s] for s in seeds]
+    raise GanlabError(f"the runs of {folder.path} share no loadable checkpoint step", "start the group again with --overwrite")
+
+
+def resume_group(folder: GroupFolder, overrides: Sequence[str], *, force: bool, quiet: bool) -> Path:
+    """Continue every run of a group from its newest common checkpoint, exactly."""
+    from ganlab.api.runs import _fit
+
+    _refuse_distributed()
+    saved = RunFolder(folder.path).read_config()
+    cfg = make_config(base=saved, overrides=overrides)
+    changed = [k for k in diff(to_dict(make_config(base=saved)), to_dict(cfg)) if k not in RESUMABLE_CHANGES]
+    if changed and not force:
+        raise GanlabError(f"resuming {folder.path} with a changed config ({', '.join(changed)})",
+                          "resume with the original settings, or pass --force to continue with the new ones")  # fmt: skip
+    seeds = [cfg.train.seed + i for i in range(cfg.train.runs)]
+    states = _common_states(folder, seeds)
+    dataset, game, G, D = build_group(cfg)
+    check_data(cfg, dataset)
+    trainer = Trainer(G, D, game, dataset.train, cfg.train)
+    if states is not None:
+        try:
+            trainer.load_state_dict(states)
+        except (RuntimeError, KeyError, ValueError, TypeError) as err:
+            raise GanlabError(f"the checkpoints of {folder.path} do not fit this config ({str(err).splitlines()[0][:120]})",
+                              "resume with the config the group was made with") from None  # fmt: skip
+        for i, st in enumerate(states):
+            if st.get("diverged"):
+                trainer.frozen.runs[i] = (st["diverged"]["term"], int(st["diverged"]["step"]))
+        trainer.frozen.remember(list(range(cfg.train.runs)))
+    else:
+        print(f"warning: {folder.path} has no checkpoint yet; training it from step 0", file=sys.stderr)
+    hooks = _hooks(folder, cfg, dataset, trainer, states)
+    hooks.restore(states)
+    hooks.reported = set(trainer.frozen.runs)
+    for i, h in enumerate(hooks.runs):
+        h.folder.write_config(to_dict(run_config(cfg, i)))
+    atomic_write_bytes(folder.config, _yaml(cfg))
+    set_learning_rates(trainer.opt_d, trainer.opt_g, cfg.train, 1.0)
+    if trainer.step >= cfg.train.steps:
+        if not quiet:
+            print(f"{folder.path} already reached step {trainer.step}; raise train.steps to train further", file=sys.stderr)
+        return _end(trainer, hooks, folder, dataset, game, True)
+    return _end(trainer, hooks, folder, dataset, game, _fit(trainer, hooks, None, quiet))
+
+
+def summarize_group(folder: GroupFolder | str | Path, diverged: dict[int, tuple[str, int]] | None = None) -> dict[str, Any]:
+    """summary.json and summary.md of a group: every metric's mean, sample std and 95 %
+    interval (Student t) over the runs that did not diverge, and each run's values."""
+    folder = folder if isinstance(folder, GroupFolder) else GroupFolder(folder)
+    rows, values = [], {}
+    for run in folder.runs():
+        cfg = run.read_config()
+        seed = int(cfg["train"]["seed"])
+        metrics = run.read_metrics() or {}
+        bad = (diverged or {}).get(seed) or _diverged_in_log(run)
+        rows.append({"seed": seed, "diverged": None if not bad else {"term": bad[0], "step": bad[1]},
+                     "values": metrics.get("values", {})})  # fmt: skip
+        if not bad:
+            for k, v in metrics.get("values", {}).items():
+                values.setdefault(k, []).append(v if isinstance(v, (int, float)) else float("nan"))
+    summary = {"runs": rows, "n_runs": len(rows), "n_diverged": sum(r["diverged"] is not None for r in rows),
+               "values": {k: describe(v) for k, v in values.items()},
+               "convention": CONVENTION}  # fmt: skip
+    write_json(folder.summary, summary)
+    lines = [f"# {folder.path.name}: {len(rows)} runs ({summary['n_diverged']} diverged)", "",
+             "| metric | mean ± std [95 % interval] | n |", "|---|---|---|"]  # fmt: skip
+    lines += [f"| {k} | {text(d)} | {d['n']} |" for k, d in summary["values"].items()]
+    dead = [r for r in rows if r["diverged"]]
+    if dead:
+        lines += ["", "Diverged (frozen at their last finite weights): "
+                  + ", ".join(f"seed {r['seed']} ({r['diverged']['term']} at step {r['diverged']['step']})" for r in dead)]  # fmt: skip
+    atomic_write_bytes(folder.summary_md, ("\n".join(lines) + "\n").encode())
+    return summary
+
+
+def _diverged_in_log(run: RunFolder) -> tuple[str, int] | None:
+    from ganlab.serial import read_jsonl
+
+    for r in read_jsonl(run.log):
+        if r.get("event") == "diverged":
+            return str(r.get("term")), int(r.get("diverged_at", r.get("step", 0)))
+    return None
+
+
+def load_group(folder: str | Path) -> list[Any]:
+    """The runs of a group, each as ``api.load_run`` loads it."""
+    from ganlab.api.runs import load_run
+
+    g = GroupFolder(folder)
+    return [load_run(r.path) for r in g.runs()]
+
