@@ -163,7 +163,8 @@ def test_penalties_reduce_per_run():
         g = game.losses(Batch(D, x_real.clone().requires_grad_(True), x_fake, rng=[torch.Generator().manual_seed(i) for i in range(n)],
                               runs=n), "D")  # fmt: skip
         for i in range(n):
-            a = game.losses(Batch(D.unstack(i), x_real[i].clone().requires_grad_(True), x_fake[i], rng=torch.Generator().manual_seed(i)), "D")
+            x_i = x_real[i].clone().requires_grad_(True)
+            a = game.losses(Batch(D.unstack(i), x_i, x_fake[i], rng=torch.Generator().manual_seed(i)), "D")
             for k in a:
                 torch.testing.assert_close(g[k][i], a[k], rtol=1e-4, atol=1e-6, msg=f"{spec} {k}")
 
