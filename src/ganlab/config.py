@@ -78,6 +78,7 @@ class TrainConfig:
     simultaneous: bool = False  # True: D and G step on the same batch from the same parameters
     optimizer_d: str = field("adam", choices=OPTIMIZERS)  # adam | rmsprop | sgd
     optimizer_g: str = field("adam", choices=OPTIMIZERS)
+    optimizer_impl: str = field("auto", choices=("auto", "foreach", "fused", "loop"))  # auto: foreach on CPU (exact), fused on CUDA
     lr_d: float = field(2e-4, low=0, high=10, low_open=True)  # DCGAN, Radford et al. 2016
     lr_g: float = field(2e-4, low=0, high=10, low_open=True)  # equal rates; set lr_d > lr_g for TTUR (Heusel et al. 2017)
     betas_d: tuple[float, float] = field((0.5, 0.999), low=0, high=1, high_open=True)  # DCGAN: β1 = 0.5 damps oscillation
@@ -86,6 +87,7 @@ class TrainConfig:
     seed: int = field(0, low=0, high=SEED_MAX - 1)  # the noise stream is seeded with seed + 1 (run i of a group: seed + i)
     runs: int = field(1, low=1, high=4096)  # independent runs trained as one batched model, seeds seed … seed + runs − 1
     device: str = field("cpu", resumable=True)  # cpu | cuda | cuda:N | auto
+    threads: int | None = field(1, low=1, high=1024, resumable=True)  # intra-op threads; None: torch's default (benchmarks/threads.py)
     precision: str = field("fp32", choices=PRECISIONS, resumable=True)  # fp32 | bf16 | fp16 (autocast; fp16: a gradient scaler per net)
     channels_last: bool = field(False, resumable=True)  # NHWC memory layout for convolutions (faster on tensor cores)
     compile: bool = field(False, resumable=True)  # torch.compile the networks' forward passes (not the double backward of penalties)

@@ -21,7 +21,7 @@ from typing import Any
 from ganlab.errors import GanlabError
 from ganlab.plots import Panel, Series, save_panels
 from ganlab.serial import read_json, read_jsonl
-from ganlab.train.folder import RunFolder
+from ganlab.train.folder import GroupFolder, RunFolder
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;background:#fff}
@@ -260,10 +260,26 @@ def render_experiment(folder: Path, level: int = 2) -> str:
     return "\n".join(parts)
 
 
+def render_group(folder: Path, level: int = 2) -> str:
+    """A group of runs: the summary over runs, then each run."""
+    group = GroupFolder(folder)
+    h = f"h{level}"
+    parts = [f"<{h}>Group {_esc(folder.name)}</{h}>"]
+    if group.summary_md.is_file():
+        parts.append(markdown_to_html(_text(group.summary_md), folder))
+    else:
+        parts.append("<p class=meta>No summary yet (the group has not finished).</p>")
+    for run in group.runs():
+        parts.append(f"<details><summary>{_esc(run.path.name)}</summary>" + render_run(run.path, level + 1) + "</details>")
+    return "\n".join(parts)
+
+
 def kind_of(folder: Path) -> str:
-    """"run", "experiment" or "collection" (a folder of experiments); a GanlabError otherwise."""
+    """"group", "run", "experiment" or "collection" (a folder of experiments); a GanlabError otherwise."""
     if not folder.is_dir():
         raise GanlabError(f"{folder} is not a folder", "pass a run folder (from ganlab train) or an experiment folder")
+    if GroupFolder(folder).is_group():
+        return "group"
     if RunFolder(folder).is_run():
         return "run"
     if (folder / "result.json").is_file() or (folder / "README.md").is_file() or any(folder.glob("*.md")):
@@ -284,7 +300,9 @@ def render(path: str | Path) -> str:
 
     folder = Path(path)
     kind = kind_of(folder)
-    if kind == "run":
+    if kind == "group":
+        body, title = render_group(folder), f"ganlab group {folder.name}"
+    elif kind == "run":
         body, title = render_run(folder), f"ganlab run {folder.name}"
     elif kind == "experiment":
         body, title = render_experiment(folder), f"ganlab experiment {folder.name}"

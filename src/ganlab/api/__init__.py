@@ -5,6 +5,6 @@ The one place that wires data + game + nets + Trainer + metrics: ``runs`` for a 
 """
 
 from ganlab.api.groups import summarize_group
-from ganlab.api.runs import Run, build, dry_run, in_memory, load_run, resume, train
+from ganlab.api.runs import Run, build, dry_run, in_memory, load_group, load_run, resume, train
 
-__all__ = ["Run", "build", "dry_run", "in_memory", "load_run", "resume", "summarize_group", "train"]
+__all__ = ["Run", "build", "dry_run", "in_memory", "load_group", "load_run", "resume", "summarize_group", "train"]

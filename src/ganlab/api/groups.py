@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from ganlab.api.common import finish, fit, run_hooks
 from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
@@ -35,6 +36,7 @@ from ganlab.train.folder import GroupFolder, RunFolder
 from ganlab.train.grouphooks import GroupHooks, RunView
 from ganlab.train.hooks import RunHooks
 from ganlab.train.optim import set_learning_rates
+from ganlab.train.state import threads
 from ganlab.train.trainer import Trainer
 
 CONVENTION = "mean and sample std (ddof 1) over the runs that did not diverge; 95 % interval of the mean, Student t"
@@ -59,8 +61,6 @@ def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.M
 
 
 def _hooks(folder: GroupFolder, cfg: Config, dataset: Dataset, trainer: Trainer, states: list[dict] | None) -> GroupHooks:
-    from ganlab.api.runs import _hooks as run_hooks
-
     runs = []
     for i in range(cfg.train.runs):
         rc = run_config(cfg, i)
@@ -76,8 +76,6 @@ def _refuse_distributed() -> None:
 
 def train_group(cfg: Config, out: Path, *, overwrite: bool, quiet: bool) -> Path:
     """Start a group in ``out`` and train every run to the end."""
-    from ganlab.api.runs import _fit
-
     _refuse_distributed()
     folder = GroupFolder(out)
     RunFolder(out).check_new(overwrite)
@@ -93,7 +91,7 @@ def train_group(cfg: Config, out: Path, *, overwrite: bool, quiet: bool) -> Path
         run.write_config(to_dict(rc))
     atomic_write_bytes(folder.config, _yaml(cfg))  # last: a group without it is not a group yet
     hooks = _hooks(folder, cfg, dataset, trainer, None)
-    finished = _fit(trainer, hooks, None, quiet)
+    finished = fit(trainer, hooks, None, quiet)
     return _end(trainer, hooks, folder, dataset, game, finished)
 
 
@@ -104,13 +102,11 @@ def _yaml(cfg: Config) -> bytes:
 
 
 def _end(trainer: Trainer, hooks: GroupHooks, folder: GroupFolder, dataset: Dataset, game: Game, finished: bool) -> Path:
-    from ganlab.api.runs import _finish
-
     if not finished:
         print(f"stopped at step {trainer.step}; checkpoints saved. Resume with: ganlab train --resume {folder.path}", file=sys.stderr)
         return folder.path
     for i, h in enumerate(hooks.runs):
-        _finish(RunView(trainer, i), h, dataset, game)
+        finish(RunView(trainer, i), h, dataset, game)
     summarize_group(folder, diverged={trainer.cfg.seed + i: ts for i, ts in trainer.frozen.runs.items()})
     return folder.path
 
@@ -142,11 +138,15 @@ def _common_states(folder: GroupFolder, seeds: Sequence[int]) -> list[dict] | No
 
 def resume_group(folder: GroupFolder, overrides: Sequence[str], *, force: bool, quiet: bool) -> Path:
     """Continue every run of a group from its newest common checkpoint, exactly."""
-    from ganlab.api.runs import _fit
 
     _refuse_distributed()
     saved = RunFolder(folder.path).read_config()
     cfg = make_config(base=saved, overrides=overrides)
+    with threads(cfg.train.threads):
+        return _resume_group(folder, saved, cfg, force=force, quiet=quiet)
+
+
+def _resume_group(folder: GroupFolder, saved: dict, cfg: Config, *, force: bool, quiet: bool) -> Path:
     changed = [k for k in diff(to_dict(make_config(base=saved)), to_dict(cfg)) if k not in RESUMABLE_CHANGES]
     if changed and not force:
         raise GanlabError(f"resuming {folder.path} with a changed config ({', '.join(changed)})",
@@ -179,7 +179,7 @@ def resume_group(folder: GroupFolder, overrides: Sequence[str], *, force: bool, 
         if not quiet:
             print(f"{folder.path} already reached step {trainer.step}; raise train.steps to train further", file=sys.stderr)
         return _end(trainer, hooks, folder, dataset, game, True)
-    return _end(trainer, hooks, folder, dataset, game, _fit(trainer, hooks, None, quiet))
+    return _end(trainer, hooks, folder, dataset, game, fit(trainer, hooks, None, quiet))
 
 
 def summarize_group(folder: GroupFolder | str | Path, diverged: dict[int, tuple[str, int]] | None = None) -> dict[str, Any]:
@@ -219,12 +219,3 @@ def _diverged_in_log(run: RunFolder) -> tuple[str, int] | None:
         if r.get("event") == "diverged":
             return str(r.get("term")), int(r.get("diverged_at", r.get("step", 0)))
     return None
-
-
-def load_group(folder: str | Path) -> list[Any]:
-    """The runs of a group, each as ``api.load_run`` loads it."""
-    from ganlab.api.runs import load_run
-
-    g = GroupFolder(folder)
-    return [load_run(r.path) for r in g.runs()]
-

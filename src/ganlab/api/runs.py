@@ -16,27 +16,24 @@ import datetime
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
-from ganlab import plots
+from ganlab.api.common import finish, fit, run_hooks
 from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
-from ganlab.metrics import evaluate, value_direction
 from ganlab.nets import build_nets
-from ganlab.serial import read_jsonl
 from ganlab.train import distributed
 from ganlab.train.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
 from ganlab.train.folder import RunFolder
-from ganlab.train.hooks import Evaluator, Progress, RunHooks
+from ganlab.train.hooks import RunHooks
 from ganlab.train.optim import set_learning_rates
-from ganlab.train.recovery import roll_back, stop_on_signals
-from ganlab.train.trainer import DivergenceError, Trainer
+from ganlab.train.state import threads
+from ganlab.train.trainer import Trainer
 
 
 @dataclasses.dataclass
@@ -73,38 +70,9 @@ def in_memory(cfg: Config) -> tuple[Dataset, Trainer]:
     return dataset, Trainer(G, D, game, dataset.train, cfg.train)
 
 
-def metrics_of(cfg: Config, dataset: Dataset) -> list[str]:
-    return list(cfg.eval.metrics) if cfg.eval.metrics is not None else list(dataset.metrics)
-
-
-def make_evaluator(cfg: Config, dataset: Dataset, device: torch.device | str) -> Evaluator:
-    """The evaluations during training: the best_metric's metric, or the run's metrics."""
-    names = [value_direction(cfg.train.best_metric)[0]] if cfg.train.best_metric else metrics_of(cfg, dataset)
-
-    def run(G: nn.Module, D: nn.Module, split: str, n: int, seed: int) -> dict[str, Any]:
-        return evaluate(G, dataset, metrics=names, split=split, n=n, seed=seed, device=str(device), discriminator=D,
-                        features=cfg.eval.features, options=cfg.eval.options)  # fmt: skip
-
-    return run
-
-
-def final_metrics(cfg: Config, trainer: Trainer, dataset: Dataset) -> dict[str, Any]:
-    """The end-of-run evaluation written to metrics.json: the EMA generator against the test split."""
-    return evaluate(
-        trainer.G_eval, dataset, metrics=metrics_of(cfg, dataset), split="test", n=cfg.eval.n, seed=cfg.train.seed,
-        discriminator=trainer.D, device=str(trainer.device), features=cfg.eval.features, options=cfg.eval.options,
-    )  # fmt: skip
-
-
 def default_out(cfg: Config) -> Path:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{cfg.data.name}-{cfg.game.objective}-{stamp}"
-
-
-def _hooks(folder: RunFolder, cfg: Config, dataset: Dataset, trainer: Trainer, state: dict | None) -> RunHooks:
-    best = (cfg.train.best_metric, value_direction(cfg.train.best_metric)[1]) if cfg.train.best_metric else None
-    evaluator = make_evaluator(cfg, dataset, trainer.device) if cfg.train.eval_every else None
-    return RunHooks(folder, cfg, dataset, Progress.from_state(state, cfg.train.best_metric), evaluator, best)
 
 
 def dry_run(cfg: Config, out: str | Path | None = None, overwrite: bool = False) -> None:
@@ -120,7 +88,13 @@ def dry_run(cfg: Config, out: str | Path | None = None, overwrite: bool = False)
 
 def train(cfg: Config, out: str | Path | None = None, *, overwrite: bool = False, quiet: bool = False) -> Path:
     """Start a run in ``out`` (default ``runs/DATA-OBJECTIVE-TIME``) and train it to the end;
-    with ``train.runs = N`` a group of N runs (``ganlab.api.groups``)."""
+    with ``train.runs = N`` a group of N runs (``ganlab.api.groups``). Runs with
+    ``train.threads`` torch threads."""
+    with threads(cfg.train.threads):
+        return _train(cfg, out, overwrite=overwrite, quiet=quiet)
+
+
+def _train(cfg: Config, out: str | Path | None, *, overwrite: bool, quiet: bool) -> Path:
     if cfg.train.runs > 1:
         from ganlab.api.groups import train_group
 
@@ -136,7 +110,7 @@ def train(cfg: Config, out: str | Path | None = None, *, overwrite: bool = False
         folder.create(overwrite)
         folder.write_config(to_dict(cfg))
     distributed.barrier(info)
-    hooks = _hooks(folder, cfg, dataset, trainer, None)
+    hooks = run_hooks(folder, cfg, dataset, trainer, None)
     origin = copy.deepcopy(trainer.state_dict()) if cfg.train.on_divergence == "rollback" else None  # nothing to roll back to yet
     return _run_to_end(trainer, hooks, dataset, game, origin, quiet)
 
@@ -156,6 +130,11 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
     folder.require_run()
     saved = folder.read_config()
     cfg = make_config(base=saved, overrides=overrides)
+    with threads(cfg.train.threads):
+        return _resume(folder, saved, cfg, overrides, force=force, quiet=quiet)
+
+
+def _resume(folder: RunFolder, saved: dict, cfg: Config, overrides: Sequence[str], *, force: bool, quiet: bool) -> Path:
     found = latest_checkpoint(folder.checkpoints)
     if found is None:
         existing = list_checkpoints(folder.checkpoints)
@@ -189,7 +168,7 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
                 f"checkpoint {path} does not fit this config ({str(err).splitlines()[0][:120]})",
                 "resume with the config the run was made with",
             ) from None
-    hooks = _hooks(folder, cfg, dataset, trainer, state)
+    hooks = run_hooks(folder, cfg, dataset, trainer, state)
     if info.is_main:  # rank 0 alone touches the folder: cut logs and samples back, rewrite the config
         folder.samples_dir.mkdir(exist_ok=True)
         hooks.restore(state)
@@ -201,55 +180,26 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
         if not quiet and info.is_main:
             print(f"{folder.path} already reached step {trainer.step}; raise train.steps to train further", file=sys.stderr)
         if info.is_main:
-            _finish(trainer, hooks, dataset, game)
+            finish(trainer, hooks, dataset, game)
         distributed.shutdown()
         return folder.path
     return _run_to_end(trainer, hooks, dataset, game, origin, quiet)
 
 
-def _fit(trainer: Trainer, hooks: RunHooks, origin: dict | None, quiet: bool) -> bool:
-    from tqdm import tqdm
-
-    cfg = hooks.cfg
-    disable = quiet or not cfg.train.progress
-    bar = tqdm(total=cfg.train.steps, initial=trainer.step, desc="train", unit="step", disable=disable, file=sys.stderr, dynamic_ncols=True)
-    with bar as pbar, stop_on_signals(trainer):
-        hooks.pbar = pbar
-        while True:
-            try:
-                return trainer.fit(cfg.train.steps, hooks.callbacks())
-            except DivergenceError as err:
-                if cfg.train.on_divergence != "rollback":
-                    raise
-                roll_back(trainer, hooks, err, origin)
-                pbar.n = trainer.step
-                pbar.refresh()
-
-
 def _run_to_end(trainer: Trainer, hooks: RunHooks, dataset: Dataset, game: Game, origin: dict | None, quiet: bool) -> Path:
     """Train, then (rank 0) write the final samples, curves and metrics."""
     info = trainer.dist
-    finished = _fit(trainer, hooks, origin, quiet or not info.is_main)
+    finished = fit(trainer, hooks, origin, quiet or not info.is_main)
     if info.is_main:
         if not finished:
             # printed even with --quiet: it is the only word on how to continue
             print(f"stopped at step {trainer.step}; checkpoint saved. Resume with: ganlab train --resume {hooks.folder.path}",
                   file=sys.stderr)  # fmt: skip
         else:
-            _finish(trainer, hooks, dataset, game)
+            finish(trainer, hooks, dataset, game)
     distributed.barrier(info)
     distributed.shutdown()
     return hooks.folder.path
-
-
-def _finish(trainer: Trainer, hooks: RunHooks, dataset: Dataset, game: Game) -> dict:
-    folder = hooks.folder
-    hooks.sample(trainer, folder.final_samples)
-    plots.save_loss_curves(read_jsonl(folder.log), folder.losses, title=f"{folder.path.name}: {game.describe()}")
-    metrics = final_metrics(hooks.cfg, trainer, dataset)
-    metrics["step"] = trainer.step
-    folder.write_metrics(metrics)
-    return metrics
 
 
 def load_run(run: str | Path, checkpoint: str | Path | None = None) -> Run:
@@ -286,3 +236,10 @@ def load_run(run: str | Path, checkpoint: str | Path | None = None) -> Run:
     G.eval()
     D.eval()
     return Run(out, cfg, dataset, game, G, D, G_ema, int(state["step"]))
+
+
+def load_group(folder: str | Path) -> list[Run]:
+    """The runs of a group, each as ``load_run`` loads it (by seed)."""
+    from ganlab.train.folder import GroupFolder
+
+    return [load_run(r.path) for r in GroupFolder(folder).runs()]

@@ -36,19 +36,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Load the run, evaluate, print one line per value, optionally save JSON. Returns the exit code."""
     from ganlab.api import load_run
-    from ganlab.metrics import evaluate, save_result
+    from ganlab.metrics import save_result
+    from ganlab.train.folder import GroupFolder
 
-    loaded = load_run(args.run)
-    G = loaded.G if args.no_ema or loaded.G_ema is None else loaded.G_ema
-    feature_options: dict[str, Any] = {}
-    if args.feature_weights:
-        feature_options["weights"] = args.feature_weights
-    if args.no_hash_check:
-        feature_options["check_hash"] = False
-    result = evaluate(
-        G, loaded.dataset, args.metrics, split=args.split, features=args.features, feature_options=feature_options, n=args.n,
-        seed=args.seed, batch_size=args.batch_size, device=args.device, discriminator=loaded.D,
-    )  # fmt: skip
+    if GroupFolder(args.run).is_group():
+        return _run_group(args)
+    result = _evaluate(load_run(args.run), args)
     proto = result["protocol"]
     nets = ", ".join(f"{f['name']} ({(f['sha256'] or 'no weights')[:12]})" for f in proto["features"]) or "none"
     print(
@@ -60,5 +53,39 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {k:<{width}}  {v:.6g}")
     if args.out:
         save_result(result, args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _evaluate(loaded: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from ganlab.metrics import evaluate
+
+    G = loaded.G if args.no_ema or loaded.G_ema is None else loaded.G_ema
+    feature_options: dict[str, Any] = {}
+    if args.feature_weights:
+        feature_options["weights"] = args.feature_weights
+    if args.no_hash_check:
+        feature_options["check_hash"] = False
+    return evaluate(
+        G, loaded.dataset, args.metrics, split=args.split, features=args.features, feature_options=feature_options, n=args.n,
+        seed=args.seed, batch_size=args.batch_size, device=args.device, discriminator=loaded.D,
+    )  # fmt: skip
+
+
+def _run_group(args: argparse.Namespace) -> int:
+    """Every run of a group with the same protocol; the values' mean ± std [95 % CI] over runs."""
+    from ganlab.api import load_group
+    from ganlab.serial import write_json
+    from ganlab.stats import describe, text
+
+    runs = [(r.config.train.seed, _evaluate(r, args)) for r in load_group(args.run)]
+    names = list(dict.fromkeys(k for _, res in runs for k in res["values"]))
+    summary = {name: describe([res["values"].get(name, float("nan")) for _, res in runs]) for name in names}
+    print(f"{args.run}: {len(runs)} runs, {args.split} split, {args.n} generated each, seed {args.seed}")
+    width = max((len(k) for k in names), default=0)
+    for k in names:
+        print(f"  {k:<{width}}  {text(summary[k], 4)}")
+    if args.out:
+        write_json(args.out, {"values": summary, "runs": [{"seed": s, **res} for s, res in runs]})
         print(f"wrote {args.out}")
     return 0

@@ -57,8 +57,18 @@ def run_train(args: argparse.Namespace) -> int:
             return 0
         out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
     if not args.quiet and os.environ.get("RANK", "0") == "0":  # one summary per torchrun job
-        from ganlab.train.folder import RunFolder
+        from ganlab.stats import text
+        from ganlab.train.folder import GroupFolder, RunFolder
 
+        group = GroupFolder(out)
+        if group.is_group():
+            summary = group.read_summary()
+            print(f"group folder: {out} ({len(group.runs())} runs, one folder per seed)")
+            if summary is not None:
+                print("metrics (mean ± std [95 % CI] over runs): " + ", ".join(f"{k}={text(d, 4)}" for k, d in summary["values"].items()))
+                if summary["n_diverged"]:
+                    print(f"{summary['n_diverged']} run(s) diverged: see {group.summary_md}")
+            return 0
         print(f"run folder: {out}")
         metrics = RunFolder(out).read_metrics()
         if metrics is not None:
@@ -71,14 +81,17 @@ def run_sample(args: argparse.Namespace) -> int:
     import torch
 
     from ganlab.api import load_run
+    from ganlab.train.folder import GroupFolder
     from ganlab.train.hooks import save_samples
 
     if args.n < 1:
         raise GanlabError(f"--n must be at least 1, got {args.n}")
+    out = Path(args.out)
+    if GroupFolder(args.run).is_group():
+        return _sample_group(args, out)
     run = load_run(args.run)
     G = run.G if args.no_ema else run.G_eval
     z = torch.randn(args.n, G.z_dim, generator=torch.Generator().manual_seed(args.seed))
-    out = Path(args.out)
     if out.suffix.lower() == ".npy":
         import numpy as np
 
@@ -86,5 +99,36 @@ def run_sample(args: argparse.Namespace) -> int:
             np.save(out, G(z).numpy())
     else:
         save_samples(G, z, run.dataset, out, f"{run.path.name}, step {run.step}")
+    print(f"wrote {out}")
+    return 0
+
+
+def _sample_group(args: argparse.Namespace, out: Path) -> int:
+    """The same z through every run of a group: one row of images (or one scatter panel) per run;
+    .npy: an array (runs, n, …)."""
+    import numpy as np
+    import torch
+
+    from ganlab import plots
+    from ganlab.api import load_group
+    from ganlab.nets.modes import frozen_eval
+
+    runs = load_group(args.run)
+    if not runs:
+        raise GanlabError(f"{args.run} is a group without finished runs", "train it first")
+    z = torch.randn(args.n, runs[0].G.z_dim, generator=torch.Generator().manual_seed(args.seed))
+    xs = []
+    for r in runs:
+        G = r.G if args.no_ema else r.G_eval
+        with frozen_eval(G), torch.no_grad():
+            xs.append(G(z).cpu())
+    if out.suffix.lower() == ".npy":
+        np.save(out, torch.stack(xs).numpy())
+    elif runs[0].dataset.kind == "points":
+        plots.save_scatter_panels([(f"seed {r.config.train.seed}", x) for r, x in zip(runs, xs)], runs[0].dataset.centres, out,
+                                  cols=min(6, len(xs)))  # fmt: skip
+    else:
+        n = min(args.n, 16)
+        plots.save_image_grid(torch.cat([x[:n] for x in xs]), out, nrow=n, title=f"{Path(args.run).name}: one row per seed")
     print(f"wrote {out}")
     return 0

@@ -27,8 +27,8 @@ class EMA:
     def update(self, model: nn.Module) -> None:
         self.updates += 1
         beta = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        for p_ema, p in zip(self.model.parameters(), model.parameters()):
-            p_ema.lerp_(p.detach(), 1.0 - beta)
+        # one foreach op for all parameters (bit-identical to a lerp_ per parameter)
+        torch._foreach_lerp_(list(self.model.parameters()), list(model.parameters()), 1.0 - beta)
         for b_ema, b in zip(self.model.buffers(), model.buffers()):
             b_ema.copy_(b)
 

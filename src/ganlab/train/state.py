@@ -1,4 +1,5 @@
-"""The global random streams (torch, CUDA, numpy, Python), captured and restored in one place.
+"""Process-wide state a run sets or keeps: the global random streams (torch, CUDA, numpy, Python),
+captured and restored in one place, and torch's thread count.
 
 A checkpoint holds them so that a resumed run draws exactly what an uninterrupted one would;
 an evaluation runs inside ``rng_kept`` so that a run with evaluations trains exactly as one
@@ -60,3 +61,15 @@ def _python_state() -> dict:
 
 def _set_python_state(s: dict) -> None:
     random.setstate((s["version"], tuple(int(v) for v in s["internal"].tolist()), s["gauss"]))
+
+
+@contextlib.contextmanager
+def threads(n: int | None) -> Iterator[None]:
+    """torch's intra-op thread count for a run (``train.threads``), restored afterwards."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

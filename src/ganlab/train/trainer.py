@@ -126,9 +126,10 @@ class Trainer:
         if cfg.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
-        fused = self.device.type == "cuda" and cfg.precision != "fp16"
-        self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, fused)
-        self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, fused)
+        # fused Adam takes no fp16 gradient scaler's inf checks on the way: foreach there
+        impl = "foreach" if cfg.precision == "fp16" and cfg.optimizer_impl == "auto" else cfg.optimizer_impl
+        self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, impl, self.device)
+        self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, impl, self.device)
         self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
         self.streams = Streams(data.to(self.device), cfg.batch_size, [cfg.seed + i for i in range(cfg.runs)], self.device, self.dist.rank)
         self.frozen = Frozen([self.G, self.D] + ([self.ema.model] if self.ema is not None else [])) if self.group else None
