@@ -1,4 +1,7 @@
-"""Penalties against closed forms on linear and quadratic critics, gradcheck, and the Game."""
+"""Penalties against closed forms on linear and quadratic critics, numpy references and gradcheck:
+R1, R2, GP, WGAN-div, L2, LP, CT and the orthonormal-tangent penalty of G."""
+
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -6,29 +9,9 @@ import torch
 from numpy.testing import assert_allclose
 from torch import nn
 
-from ganlab import PENALTIES, Batch, Game, make_game
-from ganlab.game.objectives.classic import NonSaturating
-
-
-class Quadratic(nn.Module):
-    """D(x) = ½ xᵀAx + wᵀx: ∇D(x) = Ax + w, known in closed form."""
-
-    def __init__(self, dim=3, seed=0):
-        super().__init__()
-        g = torch.Generator().manual_seed(seed)
-        m = torch.randn(dim, dim, generator=g, dtype=torch.float64)
-        self.A = nn.Parameter(m + m.T)
-        self.w = nn.Parameter(torch.randn(dim, generator=g, dtype=torch.float64))
-
-    def forward(self, x):
-        return (0.5 * (x @ self.A * x).sum(1) + x @ self.w).unsqueeze(1)
-
-    def grad_np(self, x):
-        return x @ self.A.detach().numpy() + self.w.detach().numpy()
-
-
-XR = torch.randn(6, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-XF = torch.randn(6, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+from ganlab.game import PENALTIES, Batch
+from ganlab.game.factory import make_game
+from tests.helpers import F64, XF, XR, Quadratic
 
 
 def norms(D, x):
@@ -113,33 +96,180 @@ def test_penalties_pass_gradcheck(name, params):
     assert torch.autograd.gradcheck(f, params0, eps=1e-6, atol=1e-5)
 
 
-def test_game_collects_named_terms_and_lazy_regularisation():
-    game = make_game("non_saturating", penalties=[{"name": "r1", "gamma": 1.0, "every": 4}, "gp"])
-    D = Quadratic()
-    b = lambda: Batch(D, XR, XF)  # noqa: E731
-    assert set(game.losses(b(), "D", step=0)) == {"loss", "r1", "gp"}
-    assert set(game.losses(b(), "D", step=1)) == {"loss", "gp"}
-    assert set(game.losses(b(), "G", step=0)) == {"loss"}
-    lazy = game.losses(b(), "D", step=8)["r1"].item()
-    eager = PENALTIES.get("r1")(gamma=1.0)(b()).item()
-    assert_allclose(lazy, 4 * eager, rtol=1e-12)  # gain k keeps the average weight
+
+def seeded_alpha(seed: int, n: int, dims: int = 2) -> np.ndarray:
+    """The α ~ U[0, 1] that ``interpolates`` draws right after ``torch.manual_seed(seed)``."""
+    torch.manual_seed(seed)
+    return torch.rand((n,) + (1,) * (dims - 1), dtype=F64).numpy()
 
 
-def test_game_total_is_sum_of_terms():
-    game = Game(NonSaturating(), [PENALTIES.get("r2")()])
-    D = Quadratic()
-    torch.manual_seed(0)
-    terms = game.losses(Batch(D, XR, XF), "D")
-    assert_allclose(game.total(Batch(D, XR, XF), "D").item(), sum(t.item() for t in terms.values()), rtol=1e-12)
+# ---------------------------------------------------------------- lp
+@pytest.mark.parametrize("scale", [0.3, 2.5])
+def test_lp_of_linear_critic_is_one_sided(scale):
+    """D(x) = w·x: ∇D = w everywhere, LP = λ max(0, ‖w‖ − 1)² (0 below the bound, unlike GP)."""
+    w = torch.tensor([[scale], [0.5 * scale]], dtype=F64)
+    batch = Batch(lambda x: x @ w, torch.randn(5, 2, dtype=F64), torch.randn(5, 2, dtype=F64))
+    norm = np.linalg.norm(w.numpy())
+    expected = 7.0 * max(0.0, norm - 1) ** 2
+    assert_allclose(PENALTIES.get("lp")(lam=7.0)(batch).item(), expected, rtol=1e-10, atol=1e-14)
 
 
-def test_clip_constraint_projects_d_weights():
-    game = make_game("wasserstein", constraints=[{"name": "clip", "c": 0.05}])
-    D = nn.Linear(4, 1)
-    G = nn.Linear(2, 4)
+def test_lp_of_quadratic_critic_against_numpy():
+    """D(x) = ½ xᵀAx: ∇D(x̂) = A x̂ on the interpolates drawn with the same seed."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 3))
+    a = (a + a.T) * 2
+    xr, xf = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    at = torch.tensor(a)
+    batch = Batch(lambda x: 0.5 * ((x @ at) * x).sum(1, keepdim=True), torch.tensor(xr), torch.tensor(xf))
+    torch.manual_seed(3)
+    got = PENALTIES.get("lp")()(batch).item()
+    alpha = seeded_alpha(3, 6)
+    x_hat = xr + alpha * (xf - xr)
+    norms = np.linalg.norm(x_hat @ a.T, axis=1)
+    assert_allclose(got, 10 * np.mean(np.maximum(norms - 1, 0) ** 2), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- ct
+class TwoPassD(nn.Module):
+    """A deterministic stand-in for dropout: odd calls use W₁, even calls W₂."""
+
+    def __init__(self, w1: torch.Tensor, w2: torch.Tensor) -> None:
+        super().__init__()
+        self.w1, self.w2, self.calls = w1, w2, 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return x @ (self.w1 if self.calls % 2 else self.w2)
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.8])
+def test_ct_closed_form_with_two_perturbed_passes(margin):
+    rng = np.random.default_rng(1)
+    w1, w2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    xr = rng.normal(size=(7, 3))
+    batch = Batch(TwoPassD(torch.tensor(w1), torch.tensor(w2)), torch.tensor(xr), torch.tensor(xr))
+    got = PENALTIES.get("ct")(lam=2.0, margin=margin)(batch).item()
+    dist = np.linalg.norm(xr @ w1 - xr @ w2, axis=1)
+    assert_allclose(got, 2.0 * np.mean(np.maximum(dist - margin, 0)), rtol=1e-10)
+
+
+def test_ct_with_dropout_matches_replayed_masks_and_vanishes_without_dropout():
+    d = nn.Sequential(nn.Dropout(0.5), nn.Linear(3, 2)).double().train()
+    x = torch.randn(8, 3, dtype=F64)
+    torch.manual_seed(9)
+    got = PENALTIES.get("ct")()(Batch(d, x, x)).item()
+    torch.manual_seed(9)
     with torch.no_grad():
-        D.weight.fill_(3.0)
-        G.weight.fill_(3.0)
-    game.apply_constraints({"D": D, "G": G})
-    assert D.weight.abs().max().item() == pytest.approx(0.05)
-    assert G.weight.max().item() == 3.0  # only D is clipped
+        d1, d2 = d(x).numpy(), d(x).numpy()
+    assert got > 0
+    assert_allclose(got, 2.0 * np.mean(np.linalg.norm(d1 - d2, axis=1)), rtol=1e-10)
+    d.eval()  # no dropout: both passes agree, the term is 0 with a finite gradient
+    loss = PENALTIES.get("ct")()(Batch(d, x, x))
+    loss.backward()
+    assert loss.item() < 1e-11 and all(torch.isfinite(p.grad).all() for p in d.parameters())  # ‖·‖ floor 1e-12
+
+
+# ---------------------------------------------------------------- orthonormal tangents
+def np_tangent_penalty(jacobians: np.ndarray, gamma: float) -> float:
+    """E_i ‖J_iᵀJ_i − γI‖²_F for per-sample Jacobians of shape (B, out, k)."""
+    k = jacobians.shape[2]
+    gram = np.einsum("boi,boj->bij", jacobians, jacobians)
+    return float(np.mean(((gram - gamma * np.eye(k)) ** 2).sum(axis=(1, 2))))
+
+
+@pytest.mark.parametrize("gamma", [1.0, 0.5])
+def test_orthonormal_tangent_exact_linear_and_tanh_generators(gamma):
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=(5, 3)) * 0.8  # G: R³ → R⁵
+    z = rng.normal(size=(4, 3))
+    wt = torch.tensor(w)
+    pen = PENALTIES.get("orthonormal_tangent")(weight=1.5, gamma=gamma, mode="exact")
+    # linear G(z) = Wz: J = W for every sample
+    got = pen(Batch(None, torch.zeros(1), torch.zeros(1), G=lambda v: v @ wt.T, z=torch.tensor(z))).item()
+    assert_allclose(got, 1.5 * np_tangent_penalty(np.broadcast_to(w, (4, 5, 3)), gamma), rtol=1e-10)
+    # G(z) = tanh(Wz): J_i = diag(1 − tanh²(W z_i)) W
+    jac = (1 - np.tanh(z @ w.T) ** 2)[:, :, None] * w[None]
+    got = pen(Batch(None, torch.zeros(1), torch.zeros(1), G=lambda v: torch.tanh(v @ wt.T), z=torch.tensor(z))).item()
+    assert_allclose(got, 1.5 * np_tangent_penalty(jac, gamma), rtol=1e-10)
+
+
+def test_orthonormal_tangent_estimate_is_unbiased():
+    """The Rademacher estimate E_v‖(JᵀJ − I)v‖² averages to the exact ‖JᵀJ − I‖²_F."""
+    rng = np.random.default_rng(3)
+    w = torch.tensor(rng.normal(size=(4, 3)))
+    z = torch.tensor(rng.normal(size=(64, 3)))
+    batch = Batch(None, torch.zeros(1), torch.zeros(1), G=lambda v: torch.tanh(v @ w.T), z=z)
+    exact = PENALTIES.get("orthonormal_tangent")(mode="exact")(batch).item()
+    torch.manual_seed(0)
+    est = PENALTIES.get("orthonormal_tangent")(mode="estimate", probes=100)(batch).item()
+    assert_allclose(est, exact, rtol=0.05)
+    # "auto" picks the exact computation below the threshold and the estimate above it
+    torch.manual_seed(1)
+    auto_small = PENALTIES.get("orthonormal_tangent")(threshold=3)(batch).item()
+    torch.manual_seed(1)
+    auto_big = PENALTIES.get("orthonormal_tangent")(threshold=2)(batch).item()
+    assert_allclose(auto_small, exact, rtol=1e-12)
+    assert abs(auto_big - exact) > 1e-9
+
+
+def test_orthonormal_tangent_of_an_isometry_is_zero_and_belongs_to_g():
+    q, _ = torch.linalg.qr(torch.randn(6, 3, dtype=F64))  # orthonormal columns: JᵀJ = I
+    batch = Batch(None, torch.zeros(1), torch.zeros(1), G=lambda v: v @ q.T, z=torch.randn(5, 3, dtype=F64))
+    pen = PENALTIES.get("orthonormal_tangent")()
+    assert pen.player == "G"
+    assert abs(pen(batch).item()) < 1e-20
+    game = make_game("non_saturating", penalties=[{"name": "orthonormal_tangent", "weight": 0.1}])
+    assert [p.name for p in game.penalties if p.player == "G"] == ["orthonormal_tangent"]
+
+
+def test_orthonormal_tangent_needs_g_and_z():
+    with pytest.raises(ValueError, match="batch.G and batch.z"):
+        PENALTIES.get("orthonormal_tangent")()(Batch(None, torch.zeros(1), torch.zeros(1)))
+
+
+# ---------------------------------------------------------------- gradcheck (double precision, small nets)
+def _mlp_d(w1: torch.Tensor, w2: torch.Tensor, dropout: float = 0.0):
+    def d(x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(x @ w1)
+        if dropout:
+            h = nn.functional.dropout(h, dropout, training=True)
+        return h @ w2
+
+    return d
+
+
+def _params(seed: int, scale: float = 1.0):
+    rng = np.random.default_rng(seed)
+    w1 = torch.tensor(rng.normal(size=(3, 4)) * scale, requires_grad=True)
+    w2 = torch.tensor(rng.normal(size=(4, 1)) * scale, requires_grad=True)
+    return w1, w2
+
+
+@pytest.mark.parametrize("name, params, dropout", [("lp", {}, 0.0), ("ct", {"margin": 0.1}, 0.3)])
+def test_d_penalties_pass_gradcheck(name, params, dropout):
+    w1, w2 = _params(4, scale=1.5)  # steep enough that LP is active
+    rng = np.random.default_rng(5)
+    xr, xf = torch.tensor(rng.normal(size=(5, 3))), torch.tensor(rng.normal(size=(5, 3)))
+    pen = PENALTIES.get(name)(**params)
+
+    def fn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        torch.manual_seed(0)  # the same interpolates / dropout masks on every evaluation
+        return pen(Batch(_mlp_d(a, b, dropout), xr, xf))
+
+    assert fn(w1, w2).item() > 0
+    assert torch.autograd.gradcheck(fn, (w1, w2), eps=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["exact", "estimate"])
+def test_orthonormal_tangent_passes_gradcheck(mode):
+    rng = np.random.default_rng(6)
+    w = torch.tensor(rng.normal(size=(3, 4)) * 0.7, requires_grad=True)  # G: R³ → R⁴
+    z = torch.tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    pen = PENALTIES.get("orthonormal_tangent")(mode=mode, probes=2)
+
+    def fn(weight: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
+        torch.manual_seed(0)
+        return pen(Batch(None, torch.zeros(1), torch.zeros(1), G=lambda v: torch.tanh(v @ weight), z=latent))
+
+    assert torch.autograd.gradcheck(fn, (w, z), eps=1e-6, atol=1e-6)

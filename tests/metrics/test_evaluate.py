@@ -1,16 +1,14 @@
-"""The entry point: protocol, JSON, defaults, errors, and the `ganlab eval` command."""
+"""The entry point: protocol, JSON, defaults, errors (the `ganlab eval` command: tests/commands/test_eval.py)."""
 
-import argparse
 import json
-import types
 
 import pytest
 import torch
-from metric_helpers import MixtureSampler, MLPImages
 
 import ganlab
 from ganlab.errors import GanlabError
 from ganlab.metrics import METRICS, default_features, default_metrics, evaluate, save_result
+from tests.helpers import MixtureSampler, MLPImages
 
 
 def test_protocol_records_what_each_metric_used(digits):
@@ -58,19 +56,3 @@ def test_save_result_writes_strict_json(tmp_path):
     path = tmp_path / "m.json"
     save_result({"values": {"reverse_kl": float("nan"), "fid": 1.5}, "protocol": {}}, path)
     assert json.loads(path.read_text())["values"] == {"reverse_kl": None, "fid": 1.5}
-
-
-def test_eval_command(digits, monkeypatch, tmp_path, capsys):
-    from ganlab.commands import eval as command
-
-    loaded = types.SimpleNamespace(G=MLPImages(), G_ema=MLPImages(seed=1), D=None, dataset=digits, config=None)
-    monkeypatch.setattr("ganlab.api.load_run", lambda path: loaded)
-    parser = argparse.ArgumentParser()
-    command.add_parser(parser.add_subparsers(dest="command"))
-    out = tmp_path / "eval.json"
-    args = parser.parse_args(["eval", "RUN", "--metrics", "fid", "kid", "--n", "300", "--out", str(out)])
-    assert args.func(args) == 0
-    printed = capsys.readouterr().out
-    assert "fid" in printed and "digits test split: 360 real, 300 generated" in printed
-    saved = json.loads(out.read_text())
-    assert saved["protocol"]["n_generated"] == 300 and "kid_mean" in saved["values"]

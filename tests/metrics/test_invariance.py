@@ -1,9 +1,9 @@
 """Metric values do not depend on the batch size used to generate samples and compute features."""
 
 import pytest
-from metric_helpers import MLPImages
 
 from ganlab.metrics import evaluate
+from tests.helpers import MLPImages
 
 METRICS = ["fid", "kid", "inception_score", "precision_recall", "density_coverage"]
 

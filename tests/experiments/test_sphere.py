@@ -1,0 +1,16 @@
+"""The sphere experiment: its quick mode's outputs have the promised shape, and the claims that must hold
+robustly at that size do (the full-size numbers live in docs/results)."""
+
+from __future__ import annotations
+
+from tests.helpers import experiment_outputs, read_csv
+
+
+def test_sphere_quick(quick_run) -> None:  # noqa: ANN001
+    folder = quick_run("sphere")
+    experiment_outputs(folder, ["ablation", "timing"])
+    assert [r["R"] for r in read_csv(folder / "ablation.csv")] == ["1", "3", "5"]
+    timing = {r["setup"]: r for r in read_csv(folder / "timing.csv")}
+    assert len(timing) == 3
+    # no double backward and one D step: far cheaper than WGAN-GP with its n_D = 5
+    assert float(timing["Sphere GAN (R=3), n_D=1"]["ms"]) < float(timing["WGAN-GP, n_D=5 (paper)"]["ms"])

@@ -1,0 +1,98 @@
+"""Every preset in configs/ loads strictly and builds its Game, and every zoo objective has one; every preset
+in configs/images/ also builds its full-size nets and plays one round on a tiny fake CIFAR-10 / STL-10 with
+the nets shrunk."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganlab.config import make_config
+from ganlab.data import load_dataset
+from ganlab.game.batch import Batch
+from ganlab.game.factory import make_game
+from ganlab.nets import build_nets
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+PRESETS = sorted(CONFIGS.glob("*.yaml"))
+ZOO = ["f_gan", "rsgan", "rasgan", "ralsgan", "rahinge", "loss_sensitive", "gls", "sphere", "gan_qp", "ebgan", "mmd", "cramer"]
+IMAGE_PRESETS = sorted((CONFIGS / "images").glob("*.yaml"))
+SHAPES = {"cifar10": (3, 32, 32), "stl10": (3, 48, 48)}
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
+def test_preset_loads_and_builds_its_game(path):
+    cfg = make_config(path)
+    game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
+    assert game.objective.name == cfg.game.objective
+    text = path.read_text()
+    assert text.lstrip().startswith("#"), "a preset starts with a comment citing its source"
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_every_zoo_objective_has_a_preset_named_after_it(name):
+    path = CONFIGS / f"{name}.yaml"
+    assert path.is_file()
+    assert make_config(path).game.objective == name
+
+
+# ---------------------------------------------------------------- configs/images
+@pytest.fixture(scope="module")
+def fake_data(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    cifar = root / "cifar-10-batches-py"
+    cifar.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"labels": rng.integers(0, 10, 20).tolist(), "data": rng.integers(0, 256, (20, 3072), dtype=np.uint8)}
+        (cifar / name).write_bytes(pickle.dumps(batch, protocol=2))
+    stl = root / "stl10_binary"
+    stl.mkdir()
+    rng.integers(0, 256, (40, 3, 96, 96), dtype=np.uint8).tofile(stl / "unlabeled_X.bin")
+    return {"cifar10": cifar, "stl10": stl}
+
+
+def test_there_are_presets():
+    names = {p.stem for p in IMAGE_PRESETS}
+    assert {"sngan_resnet_cifar10", "wgan_gp_resnet_cifar10", "sphere_resnet_cifar10", "ralsgan_resnet_cifar10"} <= names
+    assert {"wgan_div_resnet_cifar10", "loss_sensitive_resnet_cifar10", "gls_resnet_cifar10"} <= names
+
+
+@pytest.mark.parametrize("path", IMAGE_PRESETS, ids=[p.stem for p in IMAGE_PRESETS])
+def test_preset_builds_full_size_nets(path):
+    text = path.read_text()
+    assert text.lstrip().startswith("#") and "Published" in text, "a preset cites its source and its published number's protocol"
+    cfg = make_config(path)
+    assert cfg.train.precision == "fp32" and cfg.train.channels_last is False  # speed switches stay at their defaults
+    game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
+    G, D = build_nets(cfg.model, SHAPES[cfg.data.name], "image", type(game.objective).output)
+    with torch.no_grad():
+        x = G(torch.randn(2, cfg.model.z_dim))
+        d = D(x)
+    assert x.shape == (2, *SHAPES[cfg.data.name])
+    assert d.shape == (2, cfg.model.d_out or 1)
+
+
+@pytest.mark.parametrize("path", IMAGE_PRESETS, ids=[p.stem for p in IMAGE_PRESETS])
+def test_preset_plays_one_round_on_fake_data(path, fake_data):
+    cfg0 = make_config(path)
+    small = [f"data.path={fake_data[cfg0.data.name]}", "model.width=8", "model.g_width=8", "model.z_dim=16"]
+    cfg = make_config(path, small)
+    ds = load_dataset(cfg.data)
+    assert ds.shape == SHAPES[cfg.data.name] and len(ds.val) > 0
+    game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
+    G, D = build_nets(cfg.model, ds.shape, ds.kind, type(game.objective).output)
+    z = torch.randn(8, cfg.model.z_dim)
+    batch = Batch(D=D, x_real=ds.train[:8], x_fake=G(z).detach())
+    d_terms = game.losses(batch, "D")
+    sum(d_terms.values()).backward()
+    g_batch = Batch(D=D, x_real=ds.train[:8], x_fake=G(z), G=G, z=z)
+    g_terms = game.losses(g_batch, "G")
+    sum(g_terms.values()).backward()
+    for terms in (d_terms, g_terms):
+        assert all(torch.isfinite(v).all() for v in terms.values())
+    assert all(p.grad is not None for p in G.parameters())
