@@ -27,8 +27,9 @@ def ref_sphere(moments=3, divisor=1.0):
 # (name, params, D kind, numpy reference)
 CASES = [
     ("sphere", "sphere", {}, "vector", ref_sphere()),
-    ("sphere-r1-pi", "sphere", {"moments": 1, "divisor": "pi"}, "vector", ref_sphere(1, math.pi)),
-    ("sphere-r5-3pi", "sphere", {"moments": 5, "divisor": "3pi"}, "vector", ref_sphere(5, 3 * math.pi)),
+    # the official code: weight mode "half" divides moment r by π^r, "normalization" by ((1/decay_ratio)·π)^r, decay_ratio 3
+    ("sphere-r1-half", "sphere", {"moments": 1, "divisor": "half"}, "vector", ref_sphere(1, math.pi)),
+    ("sphere-r5-normalization", "sphere", {"moments": 5, "divisor": "normalization"}, "vector", ref_sphere(5, (1 / 3) * math.pi)),
 ]
 
 

@@ -29,9 +29,11 @@ from ganlab.game.batch import Batch
 from ganlab.game.objective import OBJECTIVES, Objective
 from ganlab.game.objectives._common import safe_norm
 
-# per-moment divisor w_r (official SWPark92/SphereGAN code): "one" → 1 (default there),
-# "pi" → π^r (their "half"), "3pi" → (3π)^r (their "normalization")
-_DIVISOR_BASE = {"one": 1.0, "pi": math.pi, "3pi": 3 * math.pi}
+# per-moment divisor w_r = base^r, the official SWPark92/SphereGAN code's weight modes
+# (SphereGAN.py, dist_weight_mode): "one" → 1 (its default), "half" → π^r, "normalization" →
+# ((1/decay_ratio)·π)^r with decay_ratio = 3, i.e. (π/3)^r
+DECAY_RATIO = 3
+_DIVISOR_BASE = {"one": 1.0, "half": math.pi, "normalization": math.pi / DECAY_RATIO}
 
 
 def inverse_stereographic(f: torch.Tensor) -> torch.Tensor:
@@ -65,7 +67,7 @@ class Sphere(Objective):
 
     L_D = −Σ_r E d_s^r(real)/w_r + Σ_r E d_s^r(fake)/w_r,   L_G = −Σ_r E d_s^r(fake)/w_r.
     ``moments`` R = 3 (paper; R = 5 for its ConvNets; the official large runs used R = 1),
-    ``divisor`` w_r: "one" (1), "pi" (π^r) or "3pi" ((3π)^r), the official code's options.
+    ``divisor`` w_r: "one" (1), "half" (π^r) or "normalization" ((π/3)^r), the official code's modes.
     D's output is f ∈ Rⁿ, shape (B, n) (paper: n = 1024).
     """
 
