@@ -37,11 +37,19 @@ def make_evaluator(cfg: Config, dataset: Dataset, device: torch.device | str) ->
 
 
 def final_metrics(cfg: Config, trainer: Trainer, dataset: Dataset) -> dict[str, Any]:
-    """The end-of-run evaluation written to metrics.json: the EMA generator against the test split."""
-    return evaluate(
-        trainer.G_eval, dataset, metrics=metrics_of(cfg, dataset), split="test", n=cfg.eval.n, seed=cfg.train.seed,
-        discriminator=trainer.D, device=str(trainer.device), features=cfg.eval.features, options=cfg.eval.options,
-    )  # fmt: skip
+    """The end-of-run evaluation written to metrics.json: the EMA generator against the test
+    split ("values"), and with EMA on the raw generator too ("raw"), so that one sees which is better."""
+
+    def of(G: nn.Module) -> dict[str, Any]:
+        return evaluate(G, dataset, metrics=metrics_of(cfg, dataset), split="test", n=cfg.eval.n, seed=cfg.train.seed,
+                        discriminator=trainer.D, device=str(trainer.device), features=cfg.eval.features,
+                        options=cfg.eval.options)  # fmt: skip
+
+    result = of(trainer.G_eval)
+    if trainer.G_eval is not trainer.G:
+        result["raw"] = {"values": of(trainer.G)["values"], "generator": "the raw G (its own BatchNorm statistics)"}
+        result["generator"] = "the EMA of G's weights (BatchNorm statistics estimated for them)"
+    return result
 
 
 def run_hooks(folder: RunFolder, cfg: Config, dataset: Dataset, trainer: Trainer, state: dict | None) -> RunHooks:

@@ -72,8 +72,12 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"run folder: {out}")
         metrics = RunFolder(out).read_metrics()
         if metrics is not None:
-            values = metrics.get("values", {})
-            print("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in values.items() if isinstance(v, (int, float))))
+            def line(values: dict) -> str:
+                return ", ".join(f"{k}={v:.4g}" for k, v in values.items() if isinstance(v, (int, float)))
+
+            print(("metrics (EMA generator): " if "raw" in metrics else "metrics: ") + line(metrics.get("values", {})))
+            if "raw" in metrics:
+                print("metrics (raw generator): " + line(metrics["raw"]["values"]))
     return 0
 
 

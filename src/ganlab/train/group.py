@@ -75,10 +75,11 @@ def load_run_states(trainer: Any, states: list[dict]) -> None:
         trainer.G.load_member_state(i, s["G"])
         trainer.D.load_member_state(i, s["D"])
         if trainer.ema is not None and s.get("ema") is not None:
-            trainer.ema.model.load_member_state(i, s["ema"]["model"])
+            trainer.ema.stored.load_member_state(i, s["ema"]["model"])
         trainer.streams.load_state_dict(s, i)
     if trainer.ema is not None and states[0].get("ema") is not None:
         trainer.ema.updates = int(states[0]["ema"]["updates"])
+        trainer.ema.mark_calibrated()
     _opt_load(trainer.opt_g, [s["opt_g"] for s in states])
     _opt_load(trainer.opt_d, [s["opt_d"] for s in states])
     meters = [s["meter"] for s in states]

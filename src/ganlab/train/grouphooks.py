@@ -48,7 +48,7 @@ class RunView:
 
     @functools.cached_property
     def G_eval(self) -> nn.Module:  # noqa: N802
-        return self.trainer.G_eval.unstack(self.i)
+        return self.trainer.G_eval.unstack(self.i) if self.trainer.ema is not None else self.G
 
     def state_dict(self) -> dict:
         return self.trainer.state_dict(self.i)

@@ -132,7 +132,7 @@ class Trainer:
         self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, impl, self.device)
         self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
         self.streams = Streams(data.to(self.device), cfg.batch_size, [cfg.seed + i for i in range(cfg.runs)], self.device, self.dist.rank)
-        self.frozen = Frozen([self.G, self.D] + ([self.ema.model] if self.ema is not None else [])) if self.group else None
+        self.frozen = Frozen([self.G, self.D] + ([self.ema.stored] if self.ema is not None else [])) if self.group else None
         # What the steps call: DDP wrappers (one per network) when distributed, compiled
         # modules when asked. The raw modules stay in self.G / self.D for state and sampling.
         self.G_train, self.D_train = self._wrap(self.G, "G"), self._wrap(self.D, "D")
