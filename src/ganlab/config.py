@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import yaml
 
@@ -60,6 +61,10 @@ class ModelConfig:
     spectral_norm: bool = False  # spectral normalisation of D's layers (Miyato et al. 2018)
     init: str = field("normal", choices=INIT_SCHEMES)  # normal (N(0, 0.02), DCGAN) | xavier | orthogonal | default
     d_out: int | None = field(None, low=1, high=SIZE_MAX)  # D's output size; None: 1, or 16 (points) / 128 (images) for Rⁿ heads
+    conditional: bool = False  # class-conditional G(z, y) and D(x, y) on a labelled data set (nets/conditional.py)
+    g_cond: str = field("cbn", choices=("cbn", "concat"))  # conditional BatchNorm (Miyato & Koyama 2018) | z ⊕ embed(y) (Mirza 2014)
+    d_cond: str = field("projection", choices=("projection", "concat", "acgan"))  # projection D | x ⊕ embed(y) | AC-GAN head
+    embed_dim: int = field(16, low=1, high=SIZE_MAX)  # class embedding size of the concat mechanisms
 
 
 @dataclasses.dataclass
@@ -86,6 +91,7 @@ class TrainConfig:
     ema: float | None = field(0.999, low=0, high=1, high_open=True)  # decay of G's weight average; samples come from it (seed 004)
     seed: int = field(0, low=0, high=SEED_MAX - 1)  # the noise stream is seeded with seed + 1 (run i of a group: seed + i)
     runs: int = field(1, low=1, high=4096)  # independent runs trained as one batched model, seeds seed … seed + runs − 1
+    fake_labels: str = field("matched", choices=("matched", "uniform"))  # conditional: fakes get the real batch's labels | uniform
     device: str = field("cpu", resumable=True)  # cpu | cuda | cuda:N | auto
     threads: int | None = field(1, low=1, high=1024, resumable=True)  # intra-op threads; None: torch's default (benchmarks/threads.py)
     precision: str = field("fp32", choices=PRECISIONS, resumable=True)  # fp32 | bf16 | fp16 (autocast; fp16: a gradient scaler per net)
@@ -257,6 +263,7 @@ def validate(cfg: Config) -> Config:
         raise GanlabError(f"train.best_metric={t.best_metric} needs evaluations during training", "set train.eval_every (e.g. 1000)")
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
     check_model(m, type(game.objective).output)
+    _check_heads(m, {p.name for p in game.penalties})
     for name in cfg.eval.metrics or ():
         METRICS.get(name)
     for name, opts in cfg.eval.options.items():
@@ -268,6 +275,20 @@ def validate(cfg: Config) -> Config:
     return cfg
 
 
+def _check_heads(m: ModelConfig, penalties: set[str]) -> None:
+    """D's auxiliary heads and the penalties that train them come together."""
+    acgan_d = m.conditional and m.d_cond == "acgan"
+    if acgan_d and "acgan" not in penalties:
+        raise GanlabError("model.d_cond=acgan trains its classifier head only through the acgan term",
+                          "add game.penalties=[{name: acgan, weight: 1}]")  # fmt: skip
+    if "acgan" in penalties and not acgan_d:
+        raise GanlabError("the acgan penalty needs the AC-GAN discriminator's classifier head",
+                          "set model.conditional=true model.d_cond=acgan")  # fmt: skip
+    if "infogan" in penalties and m.conditional:
+        raise GanlabError("infogan codes and class conditioning cannot be combined in one run",
+                          "drop the infogan penalty, or set model.conditional=false")  # fmt: skip
+
+
 def check_data(cfg: Config, dataset: Any) -> None:
     """What a run needs of its loaded data beyond a valid config: enough samples for a batch,
     and what the chosen metrics need (mode centres). ``--dry-run`` calls it too."""
@@ -277,16 +298,35 @@ def check_data(cfg: Config, dataset: Any) -> None:
             f"train.batch_size={t.batch_size} exceeds the {len(dataset.train)} training samples of {dataset.name}",
             f"lower train.batch_size to at most {len(dataset.train)}, or use more data",
         )
+    check_labelled(cfg, dataset)
     for name in cfg.eval.metrics if cfg.eval.metrics is not None else dataset.metrics:
         need = METRICS.get(name).unusable(dataset)
         if need:
             raise GanlabError(f"metric {name} needs {need}, not {dataset.name}", "remove it from eval.metrics")
+        if METRICS.get(name).conditional and not cfg.model.conditional:
+            raise GanlabError(f"metric {name} judges a class-conditional generator, and this run is unconditional",
+                              "set model.conditional=true, or remove it from eval.metrics")  # fmt: skip
     if t.best_metric is not None:
         need = METRICS.get(value_direction(t.best_metric)[0]).unusable(dataset)
         if need:
             usable = [v for v in value_names() if not METRICS.get(value_direction(v)[0]).unusable(dataset)]
             raise GanlabError(f"train.best_metric={t.best_metric} needs {need}, not {dataset.name}",
                               f"choose one of: {', '.join(usable)}")  # fmt: skip
+
+
+def check_labelled(cfg: Config, dataset: Any) -> None:
+    """A conditional run needs class labels on its training split, every class present."""
+    if not cfg.model.conditional:
+        return
+    if dataset.n_classes is None:
+        hint = dataset.info.get("labels_hint") or "train on a labelled data set (digits, stacked_digits, cifar10, npz with an array y)"
+        raise GanlabError(f"model.conditional=true needs class labels, and {dataset.name} has none",
+                          f"{hint}, or set model.conditional=false")  # fmt: skip
+    k, seen = dataset.n_classes, set(np.unique(dataset.labels["train"]).tolist())
+    missing = [c for c in range(k) if c not in seen]
+    if missing:
+        raise GanlabError(f"classes {missing[:5]} of 0 … {k - 1} have no training samples in {dataset.name}",
+                          "relabel the classes as 0 … K−1 with every class present in the training split")  # fmt: skip
 
 
 def diff(a: Mapping, b: Mapping, prefix: str = "") -> list[str]:

@@ -10,15 +10,32 @@ import torch
 from torch import nn
 
 from ganlab import plots
-from ganlab.config import Config
+from ganlab.config import Config, check_labelled
 from ganlab.data import Dataset
 from ganlab.game import Game
+from ganlab.game.auxiliary import InfoGAN
 from ganlab.metrics import evaluate, value_direction
+from ganlab.nets import build_nets
 from ganlab.serial import read_jsonl
 from ganlab.train.folder import RunFolder
 from ganlab.train.hooks import Evaluator, Progress, RunHooks
 from ganlab.train.recovery import roll_back, stop_on_signals
 from ganlab.train.trainer import DivergenceError, Trainer
+
+
+def nets_for(cfg: Config, dataset: Dataset, game: Game) -> tuple[nn.Module, nn.Module]:
+    """Freshly initialised G and D for the config, its data (class count) and game (aux heads)."""
+    info = next((p for p in game.penalties if isinstance(p, InfoGAN)), None)
+    codes = (info.categorical, info.continuous) if info is not None else None
+    check_labelled(cfg, dataset)
+    n_classes = dataset.n_classes if cfg.model.conditional else None
+    return build_nets(cfg.model, dataset.shape, dataset.kind, type(game.objective).output, n_classes=n_classes, codes=codes)
+
+
+def make_trainer(cfg: Config, dataset: Dataset, game: Game, G: nn.Module, D: nn.Module, dist: Any = None) -> Trainer:
+    """A Trainer over the training split (with its labels when the game is conditional)."""
+    labels = torch.as_tensor(dataset.labels["train"]) if cfg.model.conditional else None
+    return Trainer(G, D, game, dataset.train, cfg.train, dist=dist, labels=labels)
 
 
 def metrics_of(cfg: Config, dataset: Dataset) -> list[str]:

@@ -20,13 +20,12 @@ from typing import Any
 
 import torch
 
-from ganlab.api.common import finish, fit, run_hooks
+from ganlab.api.common import finish, fit, make_trainer, nets_for, run_hooks
 from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
-from ganlab.nets import build_nets
 from ganlab.nets.stacked import stack
 from ganlab.serial import atomic_write_bytes, write_json
 from ganlab.stats import describe, text
@@ -54,7 +53,7 @@ def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.M
     Gs, Ds = [], []
     for i in range(cfg.train.runs):
         torch.manual_seed(cfg.train.seed + i)
-        G, D = build_nets(cfg.model, dataset.shape, dataset.kind, type(game.objective).output)
+        G, D = nets_for(cfg, dataset, game)
         Gs.append(G)
         Ds.append(D)
     return dataset, game, stack(Gs), stack(Ds)
@@ -81,7 +80,7 @@ def train_group(cfg: Config, out: Path, *, overwrite: bool, quiet: bool) -> Path
     RunFolder(out).check_new(overwrite)
     dataset, game, G, D = build_group(cfg)
     check_data(cfg, dataset)
-    trainer = Trainer(G, D, game, dataset.train, cfg.train)
+    trainer = make_trainer(cfg, dataset, game, G, D)
     if folder.path.exists() and any(folder.path.iterdir()):
         shutil.rmtree(folder.path)
     for i in range(cfg.train.runs):
@@ -155,7 +154,7 @@ def _resume_group(folder: GroupFolder, saved: dict, cfg: Config, *, force: bool,
     states = _common_states(folder, seeds)
     dataset, game, G, D = build_group(cfg)
     check_data(cfg, dataset)
-    trainer = Trainer(G, D, game, dataset.train, cfg.train)
+    trainer = make_trainer(cfg, dataset, game, G, D)
     if states is not None:
         try:
             trainer.load_state_dict(states)

@@ -20,13 +20,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganlab.api.common import finish, fit, run_hooks
+from ganlab.api.common import finish, fit, make_trainer, nets_for, run_hooks
 from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
-from ganlab.nets import build_nets
 from ganlab.train import distributed
 from ganlab.train.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
 from ganlab.train.folder import RunFolder
@@ -59,7 +58,7 @@ def build(cfg: Config) -> tuple[Dataset, Game, nn.Module, nn.Module]:
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
     dataset = load_dataset(cfg.data)
     torch.manual_seed(cfg.train.seed)  # network initialisation is part of the seed's promise
-    G, D = build_nets(cfg.model, dataset.shape, dataset.kind, type(game.objective).output)
+    G, D = nets_for(cfg, dataset, game)
     return dataset, game, G, D
 
 
@@ -67,7 +66,7 @@ def in_memory(cfg: Config) -> tuple[Dataset, Trainer]:
     """The data and a Trainer for ``cfg``, checked like a run but with no folder (experiments)."""
     dataset, game, G, D = build(cfg)
     check_data(cfg, dataset)
-    return dataset, Trainer(G, D, game, dataset.train, cfg.train)
+    return dataset, make_trainer(cfg, dataset, game, G, D)
 
 
 def default_out(cfg: Config) -> Path:
@@ -81,7 +80,7 @@ def dry_run(cfg: Config, out: str | Path | None = None, overwrite: bool = False)
 
     dataset, game, G, D = build_group(cfg) if cfg.train.runs > 1 else build(cfg)
     check_data(cfg, dataset)
-    Trainer(G, D, game, dataset.train, cfg.train)
+    make_trainer(cfg, dataset, game, G, D)
     if out is not None:
         RunFolder(out).check_new(overwrite)
 
@@ -105,7 +104,7 @@ def _train(cfg: Config, out: str | Path | None, *, overwrite: bool, quiet: bool)
     folder = RunFolder(out if out is not None else default_out(cfg))
     dataset, game, G, D = build(cfg)
     check_data(cfg, dataset)
-    trainer = Trainer(G, D, game, dataset.train, cfg.train, dist=info)
+    trainer = make_trainer(cfg, dataset, game, G, D, dist=info)
     if info.is_main:
         folder.create(overwrite)
         folder.write_config(to_dict(cfg))
@@ -159,7 +158,7 @@ def _resume(folder: RunFolder, saved: dict, cfg: Config, overrides: Sequence[str
     dataset, game, G, D = build(cfg)
     check_data(cfg, dataset)
     info = distributed.from_env()
-    trainer = Trainer(G, D, game, dataset.train, cfg.train, dist=info)
+    trainer = make_trainer(cfg, dataset, game, G, D, dist=info)
     if state is not None:
         try:
             trainer.load_state_dict(state)

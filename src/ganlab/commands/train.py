@@ -29,6 +29,8 @@ def add_parser(sub: Any, epilog: str) -> None:
     s.add_argument("--out", default="samples.png", help=".png for a picture, .npy for the raw array")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--no-ema", action="store_true", help="use the raw generator instead of its EMA")
+    s.add_argument("--class", dest="cls", type=int, metavar="C",
+                   help="conditional runs: samples of class C only (default: one row per class)")  # fmt: skip
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -82,11 +84,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    import torch
 
     from ganlab.api import load_run
     from ganlab.train.folder import GroupFolder
-    from ganlab.train.hooks import save_samples
+    from ganlab.train.hooks import draw_latent, save_samples
 
     if args.n < 1:
         raise GanlabError(f"--n must be at least 1, got {args.n}")
@@ -95,16 +96,34 @@ def run_sample(args: argparse.Namespace) -> int:
         return _sample_group(args, out)
     run = load_run(args.run)
     G = run.G if args.no_ema else run.G_eval
-    z = torch.randn(args.n, G.z_dim, generator=torch.Generator().manual_seed(args.seed))
+    labels = class_labels(G, args.cls, args.n, args.run)
+    z = draw_latent(G, args.n, args.seed)
     if out.suffix.lower() == ".npy":
         import numpy as np
 
-        with torch.no_grad():
-            np.save(out, G(z).numpy())
+        from ganlab.metrics import generate_labelled
+
+        np.save(out, generate_labelled(G, args.n, seed=args.seed, labels=labels)[0].numpy())
     else:
-        save_samples(G, z, run.dataset, out, f"{run.path.name}, step {run.step}")
+        title = f"{run.path.name}, step {run.step}" + (f", class {args.cls}" if args.cls is not None else "")
+        save_samples(G, z, run.dataset, out, title, labels=labels)
     print(f"wrote {out}")
     return 0
+
+
+def class_labels(G: Any, cls: int | None, n: int, run: str) -> Any:
+    """n labels of class ``cls`` for a conditional G (None: its default, a class-by-row grid);
+    a one-line error for --class on an unconditional run or a class out of range."""
+    k = getattr(G, "n_classes", None)
+    if cls is None:
+        return None
+    if not k:
+        raise GanlabError(f"--class {cls}: {run} is an unconditional run", "drop --class, or train with model.conditional=true")
+    if not 0 <= cls < k:
+        raise GanlabError(f"--class {cls} is out of range: {run} has classes 0 … {k - 1}", f"pass --class between 0 and {k - 1}")
+    import torch
+
+    return torch.full((n,), cls, dtype=torch.long)
 
 
 def _sample_group(args: argparse.Namespace, out: Path) -> int:
@@ -115,17 +134,14 @@ def _sample_group(args: argparse.Namespace, out: Path) -> int:
 
     from ganlab import plots
     from ganlab.api import load_group
-    from ganlab.nets.modes import frozen_eval
 
     runs = load_group(args.run)
     if not runs:
         raise GanlabError(f"{args.run} is a group without finished runs", "train it first")
-    z = torch.randn(args.n, runs[0].G.z_dim, generator=torch.Generator().manual_seed(args.seed))
-    xs = []
-    for r in runs:
-        G = r.G if args.no_ema else r.G_eval
-        with frozen_eval(G), torch.no_grad():
-            xs.append(G(z).cpu())
+    from ganlab.metrics import generate_labelled
+
+    labels = class_labels(runs[0].G, args.cls, args.n, args.run)
+    xs = [generate_labelled(r.G if args.no_ema else r.G_eval, args.n, seed=args.seed, labels=labels)[0] for r in runs]
     if out.suffix.lower() == ".npy":
         np.save(out, torch.stack(xs).numpy())
     elif runs[0].dataset.kind == "points":

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganlab.errors import GanlabError
 from ganlab.registry import Registry
 
 # what a data set of a kind gets when its registration does not say otherwise
@@ -29,7 +30,9 @@ class Dataset:
 
     ``kind`` is "points" (rows of coordinates) or "image" (N, C, H, W in [−1, 1]).
     Mixtures carry their mode ``centres`` (K, dim) and component ``sigma``. ``features`` and
-    ``metrics`` are the defaults its registration declares (see ``DataSpec``).
+    ``metrics`` are the defaults its registration declares (see ``DataSpec``). ``labels`` maps
+    each split to its integer class labels 0 … K−1 (checked on construction); K is ``n_classes``,
+    or ``info["n_classes"]`` where the format declares it (CIFAR-10: 10).
     """
 
     name: str
@@ -44,6 +47,19 @@ class Dataset:
     features: str = ""  # default feature network of its metrics
     metrics: tuple[str, ...] = ()  # metrics reported at the end of a run
 
+    def __post_init__(self) -> None:
+        self.labels = {split: check_labels(y, len(self.split(split)), f"{self.name} {split} labels", self.info.get("n_classes"))
+                       for split, y in self.labels.items()}  # fmt: skip
+
+    @property
+    def n_classes(self) -> int | None:
+        """Classes of its labels (labels are 0 … K−1), or None for unlabelled data."""
+        if "train" not in self.labels:
+            return None
+        if self.info.get("n_classes"):
+            return int(self.info["n_classes"])
+        return int(max(int(np.max(v)) for v in self.labels.values() if len(v))) + 1
+
     @property
     def shape(self) -> tuple[int, ...]:
         """Shape of one sample."""
@@ -54,6 +70,24 @@ class Dataset:
         if name not in ("train", "val", "test"):
             raise ValueError(f"split must be train, val or test, got {name!r}")
         return getattr(self, name)
+
+
+def check_labels(y: Any, n: int, where: str, n_classes: int | None = None) -> np.ndarray:
+    """Class labels as int64 (n,): integers in 0 … K−1 (K = ``n_classes`` when declared); a
+    one-line error naming the problem otherwise."""
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise GanlabError(f"{where}: {y.shape} labels for {n} samples", "store one integer class label per sample")
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        y = y.astype(np.int64)  # integral floats are labels stored carelessly, not a different thing
+    if y.dtype.kind not in "iu" and n:
+        raise GanlabError(f"{where} are {y.dtype}, not integers", "store class labels as integers 0 … K−1")
+    y = y.astype(np.int64)
+    if n and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
+        bad = int(y.min()) if y.min() < 0 else int(y.max())
+        top = f"{n_classes - 1}" if n_classes is not None else "K−1"
+        raise GanlabError(f"{where}: label {bad} is out of range 0 … {top}", "store class labels as integers 0 … K−1")
+    return y
 
 
 @dataclasses.dataclass(frozen=True)

@@ -78,6 +78,7 @@ _CIFAR = {
         "train": [f"data_batch_{i}" for i in range(1, 6)],
         "test": ["test_batch"],
         "labels": "labels",
+        "n_classes": 10,
     },
     "cifar100": {
         "folder": "cifar-100-python",
@@ -85,6 +86,7 @@ _CIFAR = {
         "train": ["train"],
         "test": ["test"],
         "labels": "fine_labels",
+        "n_classes": 100,
     },
 }
 
@@ -191,6 +193,7 @@ def load_cifar(cfg: Any, which: str) -> Dataset:
         {
             "source": str(path),
             "format": "cifar python pickles",
+            "n_classes": _CIFAR[which]["n_classes"],
             "split_seed": cfg.seed,
             "split": f"test = official test batch; val = {n_val} training images held out with the seed",
             "resize": "none" if size == 32 else "area average",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganlab.data.base import Dataset, dataset
+from ganlab.data.base import Dataset, check_labels, dataset
 from ganlab.errors import GanlabError
 
 SPLIT = (0.8, 0.1, 0.1)  # train / validation / test shares of a file without its own splits
@@ -65,12 +65,13 @@ def validate_array(x: np.ndarray, path: Path) -> torch.Tensor:
     return torch.from_numpy(x)
 
 
-def _read_array(path: Path) -> np.ndarray:
-    """The samples of a .npz (array ``x``, or its only array) or .npy file, without unpickling."""
+def _read_array(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """The samples of a .npz (array ``x``, or its only array) or .npy file, without unpickling,
+    and the class labels (array ``y`` of a .npz beside ``x``) or None."""
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.ndarray):  # a .npy file
-            return loaded
+            return loaded, None
         with loaded as f:
             keys = list(f.keys())
             if "x" in keys:
@@ -81,7 +82,7 @@ def _read_array(path: Path) -> np.ndarray:
                 raise GanlabError(
                     f"{path} has arrays {keys} but none named x", "save the samples under the name x: np.savez(path, x=samples)"
                 )
-            return f[key]
+            return f[key], (f["y"] if key == "x" and "y" in keys else None)
     except GanlabError:
         raise
     except PermissionError:
@@ -94,10 +95,13 @@ def _read_array(path: Path) -> np.ndarray:
 
 @dataset("npz", kind="file")
 def npz(cfg) -> Dataset:
-    """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W)."""
+    """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W);
+    optional integer class labels ``y`` (N,) in 0 … K−1."""
     path = _require_file(cfg, "a .npz array")
-    x = _read_array(path)
+    x, y = _read_array(path)
     data = validate_array(x, path)
+    if y is not None:
+        y = check_labels(y, len(x), f"{path} array y")
     idx = split_indices(len(data), cfg.seed)
     return Dataset(
         name=f"npz:{path.name}",
@@ -105,5 +109,7 @@ def npz(cfg) -> Dataset:
         train=data[idx["train"]],
         val=data[idx["val"]],
         test=data[idx["test"]],
-        info={"source": str(path), "split_seed": cfg.seed, "split": list(SPLIT)},
+        labels={} if y is None else {k: y[v] for k, v in idx.items()},
+        info={"source": str(path), "split_seed": cfg.seed, "split": list(SPLIT),
+              "labels_hint": f"store the labels beside the samples: np.savez({path.name}, x=samples, y=labels)"},  # fmt: skip
     )

@@ -4,6 +4,11 @@ Every PNG / JPEG / BMP / WebP under ``data.path`` (recursively, sorted by path),
 RGB, centre-cropped to a square and resized to ``data.resolution`` (default 64) with PIL's BOX
 filter when shrinking (area averaging, as for STL-10) and bicubic when enlarging. Validation
 and test are each 10 % (at most 5,000) held out with ``data.seed``.
+
+Class labels (for conditional runs, ``model.conditional``): a folder whose images all lie in
+its direct sub-folders, at least two of them, one per class (``path/<class>/*.png``, the
+ImageFolder layout), is labelled by sub-folder name in sorted order; ``info["classes"]``
+lists the names. Any other layout is unlabelled.
 """
 
 from __future__ import annotations
@@ -26,6 +31,19 @@ def list_images(folder: Path) -> list[Path]:
     """Image files under ``folder`` (recursively), sorted by relative path for a fixed order."""
     files = [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def folder_labels(folder: Path, paths: list[Path]) -> tuple[np.ndarray, list[str]] | None:
+    """(label of each path, class names) when every image is in a direct sub-folder and there
+    are at least two of them; None otherwise (an unlabelled folder)."""
+    parts = [p.relative_to(folder).parts for p in paths]
+    if any(len(q) != 2 for q in parts):
+        return None
+    names = sorted({q[0] for q in parts})
+    if len(names) < 2:
+        return None
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[q[0]] for q in parts], dtype=np.int64), names
 
 
 def _decode(path: Path, size: int) -> np.ndarray:
@@ -71,6 +89,7 @@ def folder(cfg: Any) -> Dataset:
         raise GanlabError(f"no PNG, JPEG, BMP or WebP images under {path}", "point data.path at a folder of images (searched recursively)")
     if cfg.limit is not None:
         paths = paths[: cfg.limit]
+    classes = folder_labels(path, paths)
     size = cfg.resolution or 64  # DCGAN / LSUN / CelebA convention
     x = np.empty((len(paths), 3, size, size), np.uint8)
     _decode_all(paths, size, x)
@@ -78,13 +97,17 @@ def folder(cfg: Any) -> Dataset:
     rest, test_idx = hold_out(len(x), n_test, cfg.seed, salt=1)
     n_val = default_holdout(len(x)) if cfg.val_size is None else cfg.val_size
     keep, held = hold_out(len(rest), n_val, cfg.seed)
+    splits = {"train": rest[keep], "val": rest[held], "test": test_idx}
+    labels = {k: classes[0][v] for k, v in splits.items()} if classes else {}
     return image_dataset(
         f"folder:{path.name}",
         x[rest[keep]],
         x[rest[held]],
         x[test_idx],
-        {},
+        labels,
         {
+            **({"classes": classes[1], "n_classes": len(classes[1])} if classes else
+               {"labels_hint": f"put the images of {path} in one sub-folder per class ({path}/<class>/*.png) to label them"}),
             "source": str(path),
             "format": "image folder",
             "n_files": len(paths),

@@ -1,5 +1,6 @@
 """The mathematics of GANs: objectives, penalties, constraints, written once as pure functions."""
 
+from ganlab.game import auxiliary as _auxiliary  # noqa: F401  (registers acgan and infogan)
 from ganlab.game import objectives as _objectives  # noqa: F401  (registers the objectives)
 from ganlab.game.batch import Batch
 from ganlab.game.constraints import CONSTRAINTS, Constraint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -16,6 +16,13 @@ class Batch:
     an objective and the penalties that share them cost one forward pass per side. ``G`` and
     ``z`` are there for generator-side penalties (tangents of G at z). ``rng`` is the stream
     penalties draw their randomness from (interpolation coefficients); None: torch's global one.
+
+    **Labels.** For a class-conditional game ``y_real`` and ``y_fake`` are the labels of the
+    samples and D is D(x, y); ``critic("real")`` is x ↦ D(x, y_real), which every penalty uses to
+    score points of its own (interpolates take the real labels: with the trainer's matched fake
+    labels, y_fake = y_real, an interpolate lies between two samples of one class). With
+    ``aux = K`` the last K outputs of D are an auxiliary head (AC-GAN's class logits, InfoGAN's
+    code predictions): ``d_real`` is the rest, ``aux_real`` those K.
 
     **Groups of runs.** With ``runs = N`` every tensor has a leading run dimension — x_real is
     (N, B, …), D and G map (N, B, …) to (N, B, …) — and ``rng`` is one generator per run. The
@@ -39,6 +46,9 @@ class Batch:
         runs: int | None = None,
         d_real: torch.Tensor | None = None,
         d_fake: torch.Tensor | None = None,
+        y_real: torch.Tensor | None = None,
+        y_fake: torch.Tensor | None = None,
+        aux: int | None = None,
     ) -> None:
         self.D = D
         self.x_real = x_real
@@ -47,24 +57,57 @@ class Batch:
         self.z = z
         self.rng = rng
         self.runs = runs
-        self._d_real = d_real
-        self._d_fake = d_fake
+        self.y_real = y_real
+        self.y_fake = y_fake
+        self.aux = aux
+        self._out: dict[str, torch.Tensor] = {}
+        if d_real is not None:
+            self._out["real"] = d_real
+        if d_fake is not None:
+            self._out["fake"] = d_fake
         self._group: tuple[Batch, int] | None = None  # (group, i) for run i of a group
+
+    # --- D's outputs -----------------------------------------------------------------------
+    def _scored(self, side: str) -> torch.Tensor:
+        if side not in self._out:
+            if self._group:  # run i of a group takes its slice of the group's one batched forward pass
+                self._out[side] = self._group[0]._scored(side)[self._group[1]]
+            else:
+                x, y = (self.x_real, self.y_real) if side == "real" else (self.x_fake, self.y_fake)
+                self._out[side] = self.D(x) if y is None else self.D(x, y)
+        return self._out[side]
 
     @property
     def d_real(self) -> torch.Tensor:
         """D's raw output on the real samples (logit or critic value), shape (B, …)."""
-        if self._d_real is None:
-            # run i of a group takes its slice of the group's one batched forward pass
-            self._d_real = self._group[0].d_real[self._group[1]] if self._group else self.D(self.x_real)
-        return self._d_real
+        out = self._scored("real")
+        return out[..., : -self.aux] if self.aux else out
 
     @property
     def d_fake(self) -> torch.Tensor:
         """D's raw output on the fake samples, shape (B, …)."""
-        if self._d_fake is None:
-            self._d_fake = self._group[0].d_fake[self._group[1]] if self._group else self.D(self.x_fake)
-        return self._d_fake
+        out = self._scored("fake")
+        return out[..., : -self.aux] if self.aux else out
+
+    @property
+    def aux_real(self) -> torch.Tensor:
+        """The auxiliary head on the real samples (B, K): AC-GAN class logits, InfoGAN code predictions."""
+        return self._scored("real")[..., -self.aux :]
+
+    @property
+    def aux_fake(self) -> torch.Tensor:
+        return self._scored("fake")[..., -self.aux :]
+
+    def critic(self, labels: str = "real") -> Callable[[torch.Tensor], torch.Tensor]:
+        """x ↦ D(x) (its scoring part), with the batch's ``labels`` ("real" or "fake") when conditional."""
+        y = self.y_real if labels == "real" else self.y_fake
+        k = self.aux
+
+        def score(x: torch.Tensor) -> torch.Tensor:
+            out = self.D(x) if y is None else self.D(x, y)
+            return out[..., :-k] if k else out
+
+        return score
 
     # --- what penalties need to stay per run -----------------------------------------------
     @property
@@ -86,6 +129,7 @@ class Batch:
 
     def rademacher(self, like: torch.Tensor) -> torch.Tensor:
         """±1 with equal probability, shaped like ``like``, from ``rng``."""
+
         def draw(shape: torch.Size, g: torch.Generator | None) -> torch.Tensor:
             return torch.randint(0, 2, shape, device=like.device, generator=g).to(like.dtype) * 2 - 1
 
@@ -97,8 +141,12 @@ class Batch:
         """Run i of a group as a batch of its own (views of the group's tensors and outputs)."""
         D_i = self.D.member(i) if hasattr(self.D, "member") else self.D
         G_i = self.G.member(i) if self.G is not None and hasattr(self.G, "member") else self.G
-        one = Batch(D_i, self.x_real[i], self.x_fake[i], G_i, None if self.z is None else self.z[i],
-                    rng=self.rng[i] if self.rng is not None else None)
+
+        def at(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t[i]
+
+        one = Batch(D_i, self.x_real[i], self.x_fake[i], G_i, at(self.z), rng=self.rng[i] if self.rng is not None else None,
+                    y_real=at(self.y_real), y_fake=at(self.y_fake), aux=self.aux)  # fmt: skip
         one._group = (self, i)
         return one
 

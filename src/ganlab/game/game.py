@@ -45,15 +45,21 @@ class Game:
         else:
             terms = {"loss": loss(batch)}
         for pen in self.penalties:
-            if pen.player != player or step % pen.every:
+            if not pen.acts_on(player) or step % pen.every:
                 continue
             key = pen.name if pen.name not in terms else f"{pen.name}_{len(terms)}"
-            terms[key] = pen(batch) * pen.every if pen.every != 1 else pen(batch)
+            value = pen.term(batch, player)
+            terms[key] = value * pen.every if pen.every != 1 else value
         return terms
 
     def total(self, batch: Batch, player: str, step: int = 0) -> torch.Tensor:
         """The sum of ``losses(batch, player, step)``."""
         return torch.stack(list(self.losses(batch, player, step).values())).sum()
+
+    @property
+    def aux_outputs(self) -> int:
+        """Outputs D's auxiliary head must have for the penalties (0: none)."""
+        return max((p.aux_outputs for p in self.penalties), default=0)
 
     def needs_real_grad(self) -> bool:
         """True when a D penalty differentiates D at the real samples (R1): the trainer then

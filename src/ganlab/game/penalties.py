@@ -28,14 +28,23 @@ class Penalty:
     """
 
     name: ClassVar[str] = "penalty"
-    player: ClassVar[str] = "D"
+    player: ClassVar[str] = "D"  # "D", "G", or "both" (a term of each player's loss: ``term``)
     #: True when the term differentiates D at the real samples (lets the trainer share d_real)
     uses_real_grad: ClassVar[bool] = False
+    #: outputs it reads from D's auxiliary head (``Batch.aux``): AC-GAN's classes, InfoGAN's codes
+    aux_outputs: ClassVar[int] = 0
 
     every: int = field(1, low=1)  # lazy regularisation interval (Karras et al. 2020: 16 for R1)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         raise NotImplementedError
+
+    def acts_on(self, player: str) -> bool:
+        return self.player in (player, "both")
+
+    def term(self, batch: Batch, player: str) -> torch.Tensor:
+        """The loss term of ``player`` (a one-player penalty: ``self(batch)``)."""
+        return self(batch)
 
 
 PENALTIES: Registry[type[Penalty]] = Registry("penalty")
@@ -90,7 +99,7 @@ class GradientPenalty(Penalty):
     center: float = field(1.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        sq = grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead)
+        sq = grad_sq_norm(batch.critic("real"), batch_interpolates(batch), lead=batch.lead)
         if self.center == 0:
             return self.lam * batch.mean(sq)  # λ E ‖∇D‖²
         return self.lam * batch.mean(((sq + _EPS).sqrt() - self.center).pow(2))  # λ E (‖∇D‖ − c)²
@@ -110,7 +119,7 @@ class R1(Penalty):
 
     def __call__(self, batch: Batch) -> torch.Tensor:
         x, d = real_with_grad(batch)
-        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.D, x, d, lead=batch.lead))  # γ/2 E‖∇D(x_r)‖²
+        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.critic("real"), x, d, lead=batch.lead))  # γ/2 E‖∇D(x_r)‖²
 
 
 @PENALTIES.register("r2")
@@ -121,7 +130,7 @@ class R2(Penalty):
     gamma: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.D, batch.x_fake, lead=batch.lead))  # γ/2 E‖∇D(x_f)‖²
+        return 0.5 * self.gamma * batch.mean(grad_sq_norm(batch.critic("fake"), batch.x_fake, lead=batch.lead))  # γ/2 E‖∇D(x_f)‖²
 
 
 @PENALTIES.register("wgan_div")
@@ -140,10 +149,10 @@ class WGANDiv(Penalty):
     def __call__(self, batch: Batch) -> torch.Tensor:
         half_p = self.p / 2
         if self.sample == "interpolate":
-            return self.k * batch.mean(grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead).pow(half_p))
+            return self.k * batch.mean(grad_sq_norm(batch.critic("real"), batch_interpolates(batch), lead=batch.lead).pow(half_p))
         x, d = real_with_grad(batch)
-        real = batch.mean(grad_sq_norm(batch.D, x, d, lead=batch.lead).pow(half_p))
-        fake = batch.mean(grad_sq_norm(batch.D, batch.x_fake, lead=batch.lead).pow(half_p))
+        real = batch.mean(grad_sq_norm(batch.critic("real"), x, d, lead=batch.lead).pow(half_p))
+        fake = batch.mean(grad_sq_norm(batch.critic("fake"), batch.x_fake, lead=batch.lead).pow(half_p))
         return 0.5 * self.k * (real + fake)  # k/2 (E‖∇D(x_r)‖^p + E‖∇D(x_f)‖^p)
 
 
@@ -180,7 +189,7 @@ class LipschitzPenalty(Penalty):
     lam: float = field(10.0, low=0)
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        sq = grad_sq_norm(batch.D, batch_interpolates(batch), lead=batch.lead)
+        sq = grad_sq_norm(batch.critic("real"), batch_interpolates(batch), lead=batch.lead)
         return self.lam * batch.mean(torch.relu((sq + _EPS).sqrt() - 1).pow(2))  # λ E max(0, ‖∇D‖ − 1)²
 
 
@@ -203,8 +212,9 @@ class ConsistencyTerm(Penalty):
     margin: float = field(0.0, low=0)  # M′
 
     def __call__(self, batch: Batch) -> torch.Tensor:
-        d1 = batch.D(batch.x_real)  # D(x)′: one dropout mask
-        d2 = batch.D(batch.x_real)  # D(x)″: an independent one
+        score = batch.critic("real")
+        d1 = score(batch.x_real)  # D(x)′: one dropout mask
+        d2 = score(batch.x_real)  # D(x)″: an independent one
         diff = (d1 - d2).reshape(*d1.shape[: batch.lead], -1)
         dist = diff.pow(2).sum(dim=-1).clamp_min(1e-24).sqrt()  # ‖D′ − D″‖₂, 0-subgradient at 0
         return self.lam * batch.mean(torch.relu(dist - self.margin))

@@ -7,6 +7,7 @@ checkpoints and whether higher is better) and ``FEATURES`` (name → feature net
 """
 
 from ganlab.metrics import (  # noqa: F401  (importing a module registers its metrics and feature networks)
+    classes,
     equilibrium,
     fid,
     inception,
@@ -23,8 +24,10 @@ from ganlab.metrics.context import (
     EvalContext,
     Metric,
     Side,
+    balanced_labels,
     check_options,
     generate,
+    generate_labelled,
     metric,
     value_direction,
     value_names,
@@ -52,7 +55,9 @@ __all__ = [
     "evaluate",
     "fid_from_features",
     "frechet_distance",
+    "balanced_labels",
     "generate",
+    "generate_labelled",
     "kid_from_features",
     "load_inception",
     "load_stats",

@@ -46,6 +46,7 @@ class Metric:
     better: Mapping[str, bool] = dataclasses.field(default_factory=dict)
     needs: tuple[str, ...] = ()
     needs_what: str = ""  # the requirement in words, e.g. "a Gaussian mixture with known modes (ring8, grid25)"
+    conditional: bool = False  # judges a class-conditional generator (its samples' requested classes)
 
     @property
     def summary(self) -> str:
@@ -71,12 +72,12 @@ METRICS: Registry[Metric] = Registry("metric")
 
 def metric(
     name: str, *, options: type = NoOptions, better: Mapping[str, bool] | None = None, needs: tuple[str, ...] = (),
-    needs_what: str = "",
+    needs_what: str = "", conditional: bool = False,
 ) -> Callable[[Callable[..., dict[str, float]]], Callable[..., dict[str, float]]]:
     """Register ``fn(fake, real, options)`` as metric ``name`` (see ``Metric``)."""
 
     def deco(fn: Callable[..., dict[str, float]]) -> Callable[..., dict[str, float]]:
-        METRICS.register(name)(Metric(fn, options, dict(better or {}), tuple(needs), needs_what))
+        METRICS.register(name)(Metric(fn, options, dict(better or {}), tuple(needs), needs_what, conditional))
         return fn
 
     return deco
@@ -101,15 +102,37 @@ def value_direction(value: str) -> tuple[str, bool]:
     raise GanlabError(f'"{value}" is not a value that ranks checkpoints', f"choose one of: {', '.join(value_names())}")
 
 
+def balanced_labels(n: int, n_classes: int) -> torch.Tensor:
+    """0, 1, …, K−1, 0, 1, …: n labels as even over the classes as n allows (the classes a
+    conditional generator is asked for when it is evaluated)."""
+    return torch.arange(n) % n_classes
+
+
 def generate(generator: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: str = "cpu") -> torch.Tensor:
-    """n samples G(z), z ~ N(0, I) drawn at once from a CPU generator seeded with ``seed``:
-    the same seed gives the same z whatever the batch size or device."""
-    z = torch.randn(n, generator.z_dim, generator=torch.Generator().manual_seed(seed))
+    """n samples G(z), z ~ N(0, I) (or G's own ``prior``) drawn at once from a CPU generator
+    seeded with ``seed``: the same seed gives the same z whatever the batch size or device. A
+    class-conditional G is asked for ``balanced_labels``; ``generate_labelled`` returns them."""
+    return generate_labelled(generator, n, seed=seed, batch_size=batch_size, device=device)[0]
+
+
+def generate_labelled(
+    generator: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: str = "cpu", labels: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(samples, the labels they were generated for, or None for an unconditional G).
+    ``labels`` overrides the balanced ones (``ganlab sample --class``)."""
+    gen = torch.Generator().manual_seed(seed)
+    prior = getattr(generator, "prior", None)
+    z = prior(n, gen) if prior is not None else torch.randn(n, generator.z_dim, generator=gen)
+    k = getattr(generator, "n_classes", None)
+    if labels is not None and not k:
+        raise GanlabError("class labels given for an unconditional generator", "train with model.conditional=true to sample by class")
+    y = (labels if labels is not None else balanced_labels(n, k)).long() if k else None
     out = []
     with frozen_eval(generator), torch.no_grad():
         for i in range(0, n, batch_size):
-            out.append(generator(z[i : i + batch_size].to(device)).float().cpu())
-    return torch.cat(out) if out else torch.empty(0)
+            args = (z[i : i + batch_size].to(device),) + (() if y is None else (y[i : i + batch_size].to(device),))
+            out.append(generator(*args).float().cpu())
+    return (torch.cat(out) if out else torch.empty(0)), y
 
 
 @dataclasses.dataclass
@@ -128,6 +151,8 @@ class EvalContext:
     split: str | None = None
     discriminator: nn.Module | None = None
     fake_samples: torch.Tensor | None = None  # given samples instead of a generator
+    fake_labels: torch.Tensor | None = None  # the classes the fakes were generated for (conditional G)
+    real_labels: np.ndarray | None = None  # the reference split's class labels, when it has them
 
     def __post_init__(self) -> None:
         self._nets: dict[str, FeatureNet] = {}
@@ -142,8 +167,17 @@ class EvalContext:
         if self.fake_samples is None:
             if self.generator is None:
                 raise GanlabError("this metric needs generated samples", "pass a generator or fake samples")
-            self.fake_samples = generate(self.generator, self.n, seed=self.seed, batch_size=self.batch_size, device=self.device)
+            self.fake_samples, self.fake_labels = generate_labelled(
+                self.generator, self.n, seed=self.seed, batch_size=self.batch_size, device=self.device
+            )
         return self.fake_samples
+
+    def labels(self, role: str) -> np.ndarray | None:
+        """The class labels of one side: the reference split's, or those the fakes were generated for."""
+        if role == "real":
+            return self.real_labels
+        self.samples(role)
+        return None if self.fake_labels is None else self.fake_labels.numpy()
 
     # --- features ------------------------------------------------------------------------------
     def net(self, name: str | None = None) -> FeatureNet:
@@ -180,6 +214,15 @@ class Side:
         x = self.ctx.samples(self.role)
         self.ctx.log.append((self.role, "samples", len(x)))
         return x
+
+    def labels(self, needed_for: str) -> np.ndarray:
+        """(N,) int class labels of this side; a one-line error naming ``needed_for`` when it has none."""
+        y = self.ctx.labels(self.role)
+        if y is None:
+            if self.role == "real":
+                raise GanlabError(f"{needed_for} needs the class labels of the reference samples", "evaluate against a labelled data set")
+            raise GanlabError(f"{needed_for} needs a class-conditional generator", "train with model.conditional=true, or drop the metric")
+        return np.asarray(y)
 
     def features(self, net: str | None = None) -> np.ndarray:
         """(N, d) float64 features from ``net`` (default: the evaluation's feature network)."""

@@ -16,15 +16,23 @@ from ganlab.metrics.context import Side, frozen_eval, metric
 
 
 def discriminator_means(
-    D: nn.Module, fake: torch.Tensor, real: torch.Tensor, *, batch_size: int = 500, device: str = "cpu"
+    D: nn.Module, fake: torch.Tensor, real: torch.Tensor, *, batch_size: int = 500, device: str = "cpu",
+    y_fake: torch.Tensor | None = None, y_real: torch.Tensor | None = None,
 ) -> dict[str, float]:
-    """Mean σ(D(x)) and mean D(x) on generated and real samples (first generated, second real)."""
+    """Mean σ(D(x)) and mean D(x) on generated and real samples (first generated, second real);
+    a conditional D reads each sample's class (``y_fake``, ``y_real``), and only D's own output
+    counts, not an auxiliary head (AC-GAN's class logits)."""
 
-    def logits(x: torch.Tensor) -> torch.Tensor:
+    def logits(x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        out = []
         with frozen_eval(D), torch.no_grad():
-            return torch.cat([D(x[i : i + batch_size].to(device)).double().cpu().reshape(-1) for i in range(0, len(x), batch_size)])
+            for i in range(0, len(x), batch_size):
+                args = (x[i : i + batch_size].to(device),) + (() if y is None else (y[i : i + batch_size].to(device),))
+                d = D(*args)
+                out.append((d[:, :1] if getattr(D, "aux_outputs", 0) else d).double().cpu().reshape(-1))
+        return torch.cat(out)
 
-    d_fake, d_real = logits(fake), logits(real)
+    d_fake, d_real = logits(fake, y_fake), logits(real, y_real)
     return {
         "d_real": float(torch.sigmoid(d_real).mean()),
         "d_fake": float(torch.sigmoid(d_fake).mean()),
@@ -39,4 +47,8 @@ def equilibrium(fake: Side, real: Side, o: object) -> dict[str, float]:
     D = fake.ctx.discriminator
     if D is None:
         raise GanlabError("equilibrium needs the discriminator", "pass discriminator=D to evaluate, or drop equilibrium")
-    return discriminator_means(D, fake.x, real.x, batch_size=fake.ctx.batch_size, device=fake.ctx.device)
+    y_fake = y_real = None
+    if getattr(D, "n_classes", None) and not getattr(D, "aux_outputs", 0):  # D(x, y); AC-GAN's D reads x alone
+        y_fake = torch.as_tensor(fake.labels("equilibrium of a conditional D"))
+        y_real = torch.as_tensor(real.labels("equilibrium of a conditional D"))
+    return discriminator_means(D, fake.x, real.x, batch_size=fake.ctx.batch_size, device=fake.ctx.device, y_fake=y_fake, y_real=y_real)

@@ -50,6 +50,7 @@ def evaluate(
     device: str = "cpu",
     discriminator: nn.Module | None = None,
     fake: torch.Tensor | None = None,
+    fake_labels: torch.Tensor | None = None,
     options: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``generator`` (or given ``fake`` samples) against ``reference``.
@@ -58,6 +59,8 @@ def evaluate(
     metrics: names from METRICS (default: ``default_metrics(dataset)``).
     features: feature network for feature-based metrics (default: ``default_features``).
     options: per-metric keyword options, e.g. {"kid": {"subsets": 50}, "fid": {"real_stats": "x.npz"}}.
+    fake_labels: the classes given ``fake`` samples were generated for (conditional metrics);
+    a conditional ``generator`` is asked for balanced classes instead.
     """
     dataset = None if isinstance(reference, torch.Tensor) else reference
     if dataset is not None and not hasattr(dataset, "split"):
@@ -85,6 +88,8 @@ def evaluate(
         real=real, generator=generator, n=n, seed=seed, features=features or default_features(dataset),
         feature_options=feature_options or {}, batch_size=batch_size, device=device, dataset=dataset,
         split=split if dataset is not None else None, discriminator=discriminator, fake_samples=fake,
+        fake_labels=None if fake_labels is None else torch.as_tensor(fake_labels).long(),
+        real_labels=dataset.labels.get(split) if dataset is not None else None,
     )  # fmt: skip
     values: dict[str, float] = {}
     per_metric: dict[str, Any] = {}

@@ -41,8 +41,10 @@ def reconstruction_errors(
     block: int = 128,
     seed: int = 0,
     device: str = "cpu",
+    labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Per-example min_z ‖G(z) − x‖² (N,), the squared L2 norm over all dimensions."""
+    """Per-example min_z ‖G(z) − x‖² (N,), the squared L2 norm over all dimensions; a
+    conditional G reconstructs each x within its class, min_z ‖G(z, y) − x‖²."""
     g = torch.Generator().manual_seed(seed)
     out = []
     with frozen_eval(generator):
@@ -51,10 +53,11 @@ def reconstruction_errors(
             b = len(target)
             target = target.repeat(restarts, *([1] * (target.dim() - 1)))  # (R·b, ...): start r of example j at r·b + j
             z = torch.randn(restarts * b, generator.z_dim, generator=g).to(device).requires_grad_(True)
+            cond = () if labels is None else (labels[i : i + block].to(device).long().repeat(restarts),)
             opt = torch.optim.Adam([z], lr=lr)
             best = torch.full((restarts * b,), float("inf"), device=device)
             for _ in range(steps + 1):
-                err = (generator(z) - target).flatten(1).pow(2).sum(1)  # ‖G(z) − x‖² per start
+                err = (generator(z, *cond) - target).flatten(1).pow(2).sum(1)  # ‖G(z) − x‖² per start
                 best = torch.minimum(best, err.detach())
                 opt.zero_grad(set_to_none=True)
                 err.sum().backward()
@@ -86,7 +89,11 @@ def mre(fake: Side, real: Side, o: MREOptions) -> dict[str, float]:
     if ctx.generator is None:
         raise GanlabError("mre needs the generator itself, not samples", "pass a generator to evaluate")
     x = real.x[: o.n] if o.n else real.x
-    errs = reconstruction_errors(ctx.generator, x, restarts=o.restarts, steps=o.steps, lr=o.lr, seed=ctx.seed, device=ctx.device)
+    y = None
+    if getattr(ctx.generator, "n_classes", None):
+        y = torch.as_tensor(real.labels("mre of a conditional generator")[: len(x)])
+    errs = reconstruction_errors(ctx.generator, x, restarts=o.restarts, steps=o.steps, lr=o.lr, seed=ctx.seed, device=ctx.device,
+                                 labels=y)  # fmt: skip
     ctx.per_sample["mre"] = (errs / x[0].numel()).tolist()  # per test example, same units as "mre"
     return mre_from_errors(errs, x[0].numel())
 

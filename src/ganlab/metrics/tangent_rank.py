@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import torch
+
 from ganlab.errors import GanlabError
 from ganlab.metrics.context import Side, metric
 from ganlab.metrics.tangents import DEFAULT_TOL, spectrum, summarize
@@ -29,6 +31,14 @@ def tangent_rank(fake: Side, real: Side, o: TangentOptions) -> dict[str, float]:
     ctx = fake.ctx
     if ctx.generator is None:
         raise GanlabError("tangent_rank needs the generator, not only its samples", "evaluate a generator, or drop tangent_rank")
-    s = spectrum(ctx.generator, o.n, seed=ctx.seed, device=ctx.device, mode=o.mode)
+    k = getattr(ctx.generator, "n_classes", None)
+    if k:  # a conditional G: its Jacobians in z at balanced classes, class by class
+        from ganlab.nets.conditional import FixedClass
+
+        counts = [len(range(c, o.n, k)) for c in range(k)]
+        s = torch.cat([spectrum(FixedClass(ctx.generator, c), m, seed=ctx.seed + c, device=ctx.device, mode=o.mode)
+                       for c, m in enumerate(counts) if m])  # fmt: skip
+    else:
+        s = spectrum(ctx.generator, o.n, seed=ctx.seed, device=ctx.device, mode=o.mode)
     ctx.log.append(("generated", "jacobians", o.n))  # the protocol records how many Jacobians were taken
     return summarize(s, o.tol)

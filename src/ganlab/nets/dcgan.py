@@ -13,6 +13,8 @@ import math
 import torch
 from torch import nn
 
+from ganlab.nets.conditional import ConditionalBatchNorm, run
+
 
 def _n_stages(resolution: int) -> tuple[int, int]:
     """(start side s, number of doublings n) with resolution = s·2ⁿ: s = 4 (n ≥ 1) or s = 6 (n ≥ 2)."""
@@ -23,7 +25,9 @@ def _n_stages(resolution: int) -> tuple[int, int]:
     raise ValueError(f"DCGAN resolution must be a power of two ≥ 8 or 6·2ⁿ ≥ 24 (8, 16, 24, 32, 48, 64, 96, …), got {resolution}")
 
 
-def _norm2d(kind: str, channels: int) -> nn.Module:
+def _norm2d(kind: str, channels: int, n_classes: int | None = None) -> nn.Module:
+    if kind == "batch" and n_classes:
+        return ConditionalBatchNorm(channels, n_classes, dims=2)
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "layer":
@@ -36,23 +40,24 @@ def _norm2d(kind: str, channels: int) -> nn.Module:
 class DCGANGenerator(nn.Module):
     """z (B, z_dim) → x (B, channels, resolution, resolution) in [−1, 1] (tanh)."""
 
-    def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 64, norm: str = "batch") -> None:
+    def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 64, norm: str = "batch",
+                 n_classes: int | None = None) -> None:  # fmt: skip
         super().__init__()
         self.z_dim = z_dim
         s, n = _n_stages(resolution)
         c = width * 2 ** (n - 1)  # channels at s×s, halved at each doubling
         self.c0 = c
-        self.fc = nn.Sequential(nn.Linear(z_dim, c * s * s), nn.Unflatten(1, (c, s, s)), _norm2d(norm, c), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(z_dim, c * s * s), nn.Unflatten(1, (c, s, s)), _norm2d(norm, c, n_classes), nn.ReLU())
         blocks: list[nn.Module] = []
         for _ in range(n):
             c_out = max(c // 2, 8)
-            blocks += [nn.ConvTranspose2d(c, c_out, 4, 2, 1), _norm2d(norm, c_out), nn.ReLU()]
+            blocks += [nn.ConvTranspose2d(c, c_out, 4, 2, 1), _norm2d(norm, c_out, n_classes), nn.ReLU()]
             c = c_out
         blocks += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
         self.blocks = nn.Sequential(*blocks)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.blocks(self.fc(z))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return run(self.blocks, run(self.fc, z, y), y)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -70,6 +75,15 @@ class DCGANDiscriminator(nn.Module):
             c *= 2
         layers += [nn.Flatten(), nn.Linear(c * s * s, out_dim)]
         self.net = nn.Sequential(*layers)
+
+    @property
+    def head(self) -> nn.Linear:
+        """The last layer: d = head(features(x))."""
+        return self.net[-1]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """φ(x): the flattened input of the last layer."""
+        return self.net[:-1](x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

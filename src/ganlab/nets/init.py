@@ -35,11 +35,12 @@ def init_weights(module: nn.Module, scheme: str = "normal") -> nn.Module:
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
-    """Spectral normalisation (Miyato et al. 2018) of every conv / linear layer, via PyTorch's
+    """Spectral normalisation (Miyato et al. 2018) of every conv / linear layer and class
+    embedding (a projection discriminator's, as Miyato & Koyama 2018), via PyTorch's
     parametrization (one power iteration per forward in training mode)."""
     from torch.nn.utils.parametrizations import spectral_norm
 
-    targets = [m for m in module.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    targets = [m for m in module.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding))]
     for m in targets:
         spectral_norm(m)
     return module

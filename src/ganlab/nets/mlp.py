@@ -5,8 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganlab.nets.conditional import ConditionalBatchNorm, run
 
-def _norm1d(kind: str, width: int) -> nn.Module:
+
+def _norm1d(kind: str, width: int, n_classes: int | None = None) -> nn.Module:
+    if kind == "batch" and n_classes:
+        return ConditionalBatchNorm(width, n_classes, dims=1)
     if kind == "batch":
         return nn.BatchNorm1d(width)
     if kind == "layer":
@@ -17,21 +21,24 @@ def _norm1d(kind: str, width: int) -> nn.Module:
 
 
 class MLPGenerator(nn.Module):
-    """z (B, z_dim) → x (B, out_dim): ``depth`` hidden ReLU layers of ``width`` (PacGAN: 4 × 400)."""
+    """z (B, z_dim) → x (B, out_dim): ``depth`` hidden ReLU layers of ``width`` (PacGAN: 4 × 400).
 
-    def __init__(self, z_dim: int, out_dim: int, width: int = 128, depth: int = 3, norm: str = "batch") -> None:
+    ``n_classes``: its BatchNorm layers become conditional (forward(z, y))."""
+
+    def __init__(self, z_dim: int, out_dim: int, width: int = 128, depth: int = 3, norm: str = "batch",
+                 n_classes: int | None = None) -> None:  # fmt: skip
         super().__init__()
         self.z_dim = z_dim
         layers: list[nn.Module] = []
         d = z_dim
         for _ in range(depth):
-            layers += [nn.Linear(d, width), _norm1d(norm, width), nn.ReLU()]
+            layers += [nn.Linear(d, width), _norm1d(norm, width, n_classes), nn.ReLU()]
             d = width
         layers.append(nn.Linear(d, out_dim))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return run(self.net, z, y)
 
 
 class MLPDiscriminator(nn.Module):
@@ -46,6 +53,15 @@ class MLPDiscriminator(nn.Module):
             d = width
         layers.append(nn.Linear(d, out_dim))
         self.net = nn.Sequential(*layers)
+
+    @property
+    def head(self) -> nn.Linear:
+        """The last layer: d = head(features(x))."""
+        return self.net[-1]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """φ(x): the input of the last layer."""
+        return self.net[:-1](x.flatten(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.flatten(1))

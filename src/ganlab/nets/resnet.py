@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ganlab.nets.conditional import run
 from ganlab.nets.dcgan import _norm2d
 
 
@@ -50,17 +51,19 @@ def resnet_plan(resolution: int) -> tuple[int, list[int], list[int], list[int]]:
 class GBlock(nn.Module):
     """BN → ReLU → upsample → conv3 → BN → ReLU → conv3, plus upsample → conv1 shortcut."""
 
-    def __init__(self, c_in: int, c_out: int, norm: str = "batch") -> None:
+    def __init__(self, c_in: int, c_out: int, norm: str = "batch", n_classes: int | None = None) -> None:
         super().__init__()
-        self.norm1 = _norm2d(norm, c_in)
+        self.conditional = bool(n_classes) and norm == "batch"  # conditional BatchNorm (Miyato & Koyama 2018)
+        self.norm1 = _norm2d(norm, c_in, n_classes)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
-        self.norm2 = _norm2d(norm, c_out)
+        self.norm2 = _norm2d(norm, c_out, n_classes)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.interpolate(F.relu(self.norm1(x)), scale_factor=2, mode="nearest")
-        h = self.conv2(F.relu(self.norm2(self.conv1(h))))
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        n1, n2 = (lambda t: self.norm1(t, y), lambda t: self.norm2(t, y)) if self.conditional else (self.norm1, self.norm2)
+        h = F.interpolate(F.relu(n1(x)), scale_factor=2, mode="nearest")
+        h = self.conv2(F.relu(n2(self.conv1(h))))
         return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
@@ -96,17 +99,18 @@ class DBlock(nn.Module):
 class ResNetGenerator(nn.Module):
     """z (B, z_dim) → x (B, channels, resolution, resolution) in [−1, 1] (tanh)."""
 
-    def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 256, norm: str = "batch") -> None:
+    def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 256, norm: str = "batch",
+                 n_classes: int | None = None) -> None:  # fmt: skip
         super().__init__()
         self.z_dim = z_dim
         start, mults, _, _ = resnet_plan(resolution)
         chans = [m * width for m in mults]
         self.fc = nn.Sequential(nn.Linear(z_dim, chans[0] * start * start), nn.Unflatten(1, (chans[0], start, start)))
-        self.blocks = nn.Sequential(*(GBlock(a, b, norm) for a, b in zip(chans[:-1], chans[1:])))
-        self.out = nn.Sequential(_norm2d(norm, chans[-1]), nn.ReLU(), nn.Conv2d(chans[-1], channels, 3, 1, 1), nn.Tanh())
+        self.blocks = nn.Sequential(*(GBlock(a, b, norm, n_classes) for a, b in zip(chans[:-1], chans[1:])))
+        self.out = nn.Sequential(_norm2d(norm, chans[-1], n_classes), nn.ReLU(), nn.Conv2d(chans[-1], channels, 3, 1, 1), nn.Tanh())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.out(self.blocks(self.fc(z)))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return run(self.out, run(self.blocks, self.fc(z), y), y)
 
 
 class ResNetDiscriminator(nn.Module):
@@ -126,6 +130,13 @@ class ResNetDiscriminator(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.linear = nn.Linear(c, out_dim)
 
+    @property
+    def head(self) -> nn.Linear:
+        return self.linear
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """φ(x): ReLU, then global sum pooling (SN-GAN), not the mean."""
+        return F.relu(self.blocks(x)).sum(dim=(2, 3))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.relu(self.blocks(x))
-        return self.linear(h.sum(dim=(2, 3)))  # global sum pooling (SN-GAN), not the mean
+        return self.linear(self.features(x))

@@ -86,7 +86,7 @@ class Stacked(nn.Module):
                                                               requires_grad=tensors[0].requires_grad))  # fmt: skip
             for n in buffers:
                 self.register_buffer(_key(n), torch.stack([dict(m.named_buffers())[n] for m in members]).clone())
-        for attr in ("z_dim", "shape"):
+        for attr in ("z_dim", "shape", "n_classes", "aux_outputs", "prior"):  # what trainers and metrics read of a G or D
             if hasattr(first, attr):
                 setattr(self, attr, getattr(first, attr))
         self.train(first.training)

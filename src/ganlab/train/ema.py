@@ -86,9 +86,10 @@ class EMA:
 @torch.no_grad()
 def standing_statistics(m: nn.Module, seed: int, batches: int = CALIBRATION_BATCHES, batch: int = CALIBRATION_BATCH) -> None:
     """Reset the BatchNorm running statistics of generator ``m`` and estimate them for its current
-    weights: ``batches`` forward passes in training mode, no gradients, z ~ N(0, I) from a
-    generator seeded ``seed`` (a cumulative average over the passes); ``m`` ends in eval mode.
-    A deterministic function of the weights and the seed."""
+    weights: ``batches`` forward passes in training mode, no gradients, z ~ N(0, I) (or m's
+    ``prior``; balanced classes for a conditional m) from a generator seeded ``seed`` (a
+    cumulative average over the passes); ``m`` ends in eval mode. A deterministic function of
+    the weights and the seed."""
     names = _batchnorm_buffer_names(m)
     if not names:
         return
@@ -104,9 +105,15 @@ def standing_statistics(m: nn.Module, seed: int, batches: int = CALIBRATION_BATC
         for k in range(1, batches + 1):
             for x in layers:
                 x.momentum = 1.0 / k  # pass k weighs 1/k: a cumulative average over the passes
-            z = torch.randn(batch, m.z_dim, generator=gen, device=device)
+            prior = getattr(m, "prior", None)
+            z = prior(batch, gen, device) if prior is not None else torch.randn(batch, m.z_dim, generator=gen, device=device)
             # every run of a group sees the z a lone run would: its statistics are a lone run's
-            m(z.expand(m.runs, *z.shape) if isinstance(m, Stacked) else z)
+            args = [z.expand(m.runs, *z.shape) if isinstance(m, Stacked) else z]
+            k = getattr(m, "n_classes", None)
+            if k:  # a conditional G at balanced classes, as it is evaluated
+                y = torch.arange(batch, device=device) % k
+                args.append(y.expand(m.runs, batch) if isinstance(m, Stacked) else y)
+            m(*args)
     finally:
         m.eval()
         for x, mom in zip(layers, momenta):

@@ -56,14 +56,47 @@ class Progress:
         return cls(keep, int(state.get("rollbacks", 0)), float(state.get("lr_scale", 1.0)))
 
 
-def save_samples(G: nn.Module, z: torch.Tensor, dataset: Any, path: Path, title: str | None = None) -> None:
-    """A sample grid (images) or a scatter plot with the modes (2-D points) of G(z)."""
+CLASS_ROWS = 10  # a conditional grid shows the first 10 classes, one row each
+
+
+def class_grid_inputs(z: torch.Tensor, n_classes: int, cols: int | None = None) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(z, y, columns) of a class-by-row grid: row c is class c, and column j shares one z in
+    every row, so a row shows the class and a column the style the latent carries."""
+    rows = min(n_classes, CLASS_ROWS)
+    cols = cols or max(1, min(len(z), 8))
+    zc = z[:cols]
+    return zc.repeat(rows, 1), torch.arange(rows, device=z.device).repeat_interleave(cols), cols
+
+
+def save_samples(G: nn.Module, z: torch.Tensor, dataset: Any, path: Path, title: str | None = None,
+                 labels: torch.Tensor | None = None) -> None:  # fmt: skip
+    """A sample grid (images) or a scatter plot with the modes (2-D points) of G(z). A
+    class-conditional G draws a class-by-row grid, or the given ``labels`` (all of one class
+    for ``ganlab sample --class``)."""
+    k = getattr(G, "n_classes", None)
+    nrow = None
+    args: tuple[torch.Tensor, ...] = (z,)
+    if k:
+        if labels is None and dataset.kind != "points":
+            z, labels, nrow = class_grid_inputs(z, k)
+            title = f"{title}: row c is class c" if title else "row c is class c"
+        elif labels is None:
+            labels = torch.arange(len(z), device=z.device) % k
+        args = (z, labels.to(z.device))
     with frozen_eval(G), torch.no_grad():
-        x = G(z).cpu()
+        x = G(*args).cpu()
     if dataset.kind == "points":
         plots.save_scatter(x, path, dataset.centres, real=dataset.test[:N_POINTS], title=title)
     else:
-        plots.save_image_grid(x[:N_SAMPLES], path, title=title)
+        plots.save_image_grid(x[: len(x) if nrow else N_SAMPLES], path, nrow=nrow, title=title)
+
+
+def draw_latent(G: nn.Module, n: int, seed: int) -> torch.Tensor:
+    """n latent vectors from a CPU generator seeded with ``seed``: G's own prior when it has one
+    (InfoGAN's codes), else N(0, I)."""
+    gen = torch.Generator().manual_seed(seed)
+    prior = getattr(G, "prior", None)
+    return prior(n, gen) if prior is not None else torch.randn(n, G.z_dim, generator=gen)
 
 
 def _disk_error(path: Path, out: Path, err: OSError) -> GanlabError:
@@ -172,8 +205,7 @@ class RunHooks:
     def fixed_z(self, trainer: Trainer) -> torch.Tensor:
         if self._fixed_z is None:
             n = N_POINTS if self.dataset.kind == "points" else N_SAMPLES
-            gen = torch.Generator().manual_seed(12345)  # fixed, apart from the training streams
-            self._fixed_z = torch.randn(n, trainer.G.z_dim, generator=gen).to(trainer.device)
+            self._fixed_z = draw_latent(trainer.G, n, 12345).to(trainer.device)  # fixed, apart from the training streams
         return self._fixed_z
 
     def restore(self, state: dict | None) -> None:

@@ -23,14 +23,18 @@ class BatchStream:
         self.pos = 0
         self.epoch = 0
 
-    def next(self) -> torch.Tensor:
+    def next_index(self) -> torch.Tensor:
+        """The indices of the next batch (a new permutation at the end of an epoch)."""
         if self.pos + self.batch_size > len(self.perm):
             self.perm = torch.randperm(len(self.data), generator=self.gen)
             self.pos = 0
             self.epoch += 1
         idx = self.perm[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
-        return self.data[idx]
+        return idx
+
+    def next(self) -> torch.Tensor:
+        return self.data[self.next_index()]
 
     def state_dict(self) -> dict:
         return {"perm": self.perm.clone(), "pos": self.pos, "epoch": self.epoch, "gen": self.gen.get_state()}

@@ -9,6 +9,8 @@ they draw: run i of a group sees exactly what a lone run with seed s+i would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from ganlab.train.loader import BatchStream
@@ -19,8 +21,11 @@ RANK_STRIDE = 1_000_003  # seed offset of each distributed rank's penalty stream
 class Streams:
     """The random streams of one run (``seeds`` of length 1) or of a group (one per seed)."""
 
-    def __init__(self, data: torch.Tensor, batch_size: int, seeds: list[int], device: torch.device, rank: int = 0) -> None:
+    def __init__(self, data: torch.Tensor, batch_size: int, seeds: list[int], device: torch.device, rank: int = 0,
+                 labels: torch.Tensor | None = None) -> None:  # fmt: skip
         self.group = len(seeds) > 1
+        self.labels = labels  # class labels of the data (conditional runs): real() then also yields y
+        self.last_labels: torch.Tensor | None = None  # the labels of the newest real batch
         self.seeds = list(seeds)
         self.device = device
         self.batch_size = batch_size
@@ -34,10 +39,30 @@ class Streams:
         return self.penalty if self.group else self.penalty[0]
 
     def real(self) -> torch.Tensor:
-        """The next global batch of data: (B, …), or (N, B, …) for a group."""
+        """The next global batch of data: (B, …), or (N, B, …) for a group; with labels, their
+        batch is ``last_labels`` ((B,) or (N, B))."""
+        if self.labels is None:
+            if not self.group:
+                return self.data[0].next()
+            return torch.stack([s.next() for s in self.data])
+        idx = [s.next_index() for s in self.data]
+        x = [self.data[0].data[i] for i in idx]
+        y = [self.labels[i] for i in idx]
+        self.last_labels = torch.stack(y) if self.group else y[0]
+        return torch.stack(x) if self.group else x[0]
+
+    def latent(self, n: int, prior: Callable[..., torch.Tensor]) -> torch.Tensor:
+        """n latent vectors from a generator's own ``prior(n, generator, device)`` on the noise streams."""
         if not self.group:
-            return self.data[0].next()
-        return torch.stack([s.next() for s in self.data])
+            return prior(n, self.noise[0], self.device)
+        return torch.stack([prior(n, g, self.device) for g in self.noise])
+
+    def uniform_labels(self, n: int, n_classes: int) -> torch.Tensor:
+        """n labels drawn uniformly from the noise streams: (n,), or (N, n) for a group."""
+        def draw(g: torch.Generator) -> torch.Tensor:
+            return torch.randint(0, n_classes, (n,), generator=g, device=self.device)
+
+        return torch.stack([draw(g) for g in self.noise]) if self.group else draw(self.noise[0])
 
     def z(self, n: int, z_dim: int) -> torch.Tensor:
         """n latent vectors: (n, z_dim), or (N, n, z_dim) for a group."""

@@ -67,6 +67,7 @@ class GenInput:
     args: tuple[torch.Tensor, ...]
     z: torch.Tensor
     chart: Callable[[nn.Module], Callable[[torch.Tensor], torch.Tensor]] | None = None
+    y: torch.Tensor | None = None  # the class labels G was asked for (conditional)
 
     def as_function_of_z(self, G: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
         return G if self.chart is None else self.chart(G)
@@ -86,6 +87,24 @@ class Latent:
         pass
 
 
+class ConditionalLatent(Latent):
+    """(z, y) for a class-conditional G(z, y): y the labels of the real batch ("matched": each
+    fake is compared with reals of its class distribution, and an interpolate between a real and
+    a fake stays within one class), or uniform over the classes ("uniform"; also for samples
+    drawn outside a step)."""
+
+    def __init__(self, n_classes: int, fake_labels: str = "matched") -> None:
+        self.n_classes, self.fake_labels = n_classes, fake_labels
+
+    def draw(self, trainer: Trainer, n: int | None = None) -> GenInput:
+        z = trainer.sample_z(n)
+        if n is None and self.fake_labels == "matched":
+            y = trainer.real_labels()
+        else:
+            y = trainer._mine(trainer.streams.uniform_labels(n or trainer.cfg.batch_size, self.n_classes))
+        return GenInput((z, y), z, chart=lambda G: (lambda z_: G(z_, y)), y=y)
+
+
 class Trainer:
     """Alternating (n_critic D steps, then one G step) or simultaneous GAN training."""
 
@@ -98,6 +117,7 @@ class Trainer:
         cfg: TrainConfig,
         dist: DistInfo | None = None,
         latent: Latent | None = None,
+        labels: torch.Tensor | None = None,
     ) -> None:
         self.cfg = cfg
         self.dist = dist or DistInfo()
@@ -111,7 +131,11 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
         self.game = game
-        self.latent = latent or Latent()
+        n_classes = getattr(G, "n_classes", None)
+        if n_classes and labels is None:
+            raise GanlabError("a class-conditional G needs the training labels", "train on a labelled data set")
+        self.latent = latent or (ConditionalLatent(n_classes, cfg.fake_labels) if n_classes else Latent())
+        self.aux = getattr(D, "aux_outputs", 0) or None  # D's auxiliary head (AC-GAN classes, InfoGAN codes)
         self.runs = cfg.runs
         self.group = cfg.runs > 1
         if getattr(G, "runs", 1) != cfg.runs or getattr(D, "runs", 1) != cfg.runs:
@@ -131,7 +155,8 @@ class Trainer:
         self.opt_g = make_optimizer(cfg.optimizer_g, self.G.parameters(), cfg.lr_g, cfg.betas_g, impl, self.device)
         self.opt_d = make_optimizer(cfg.optimizer_d, self.D.parameters(), cfg.lr_d, cfg.betas_d, impl, self.device)
         self.ema = EMA(self.G, cfg.ema) if cfg.ema is not None else None
-        self.streams = Streams(data.to(self.device), cfg.batch_size, [cfg.seed + i for i in range(cfg.runs)], self.device, self.dist.rank)
+        self.streams = Streams(data.to(self.device), cfg.batch_size, [cfg.seed + i for i in range(cfg.runs)], self.device, self.dist.rank,
+                               labels=None if not n_classes else torch.as_tensor(labels, dtype=torch.long).to(self.device))  # fmt: skip
         self.frozen = Frozen([self.G, self.D] + ([self.ema.stored] if self.ema is not None else [])) if self.group else None
         # What the steps call: DDP wrappers (one per network) when distributed, compiled
         # modules when asked. The raw modules stay in self.G / self.D for state and sampling.
@@ -153,7 +178,7 @@ class Trainer:
     def _compiled(self, net: nn.Module, who: str) -> nn.Module:
         # torch.compile cannot trace the double backward of gradient penalties: D stays eager
         # whenever a D penalty differentiates through it.
-        if not self.cfg.compile or (who == "D" and any(p.player == "D" for p in self.game.penalties)):
+        if not self.cfg.compile or (who == "D" and any(p.acts_on("D") for p in self.game.penalties)):
             return net
         return torch.compile(net)
 
@@ -184,14 +209,25 @@ class Trainer:
         return x[self.dist.rank * self.local_batch : (self.dist.rank + 1) * self.local_batch]
 
     def sample_z(self, n: int | None = None) -> torch.Tensor:
-        """Latent vectors: this rank's slice of a global batch (or ``n`` vectors when given)."""
+        """Latent vectors: this rank's slice of a global batch (or ``n`` vectors when given),
+        from G's own prior when it has one (InfoGAN's codes), else N(0, I)."""
+        prior = getattr(self.G, "prior", None)
+        draw = (lambda m: self.streams.latent(m, prior)) if prior is not None else (lambda m: self.streams.z(m, self.G.z_dim))
         if n is not None:
-            return self.streams.z(n, self.G.z_dim)
-        return self._mine(self.streams.z(self.cfg.batch_size, self.G.z_dim))
+            return draw(n)
+        return self._mine(draw(self.cfg.batch_size))
 
-    def _batch(self, D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, g_in: GenInput | None = None) -> Batch:
+    def real_labels(self) -> torch.Tensor | None:
+        """The labels of the newest real batch (this rank's slice), or None for unlabelled data."""
+        y = self.streams.last_labels
+        return None if y is None else self._mine(y)
+
+    def _batch(self, D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, g_in: GenInput | None = None,
+               y_fake: torch.Tensor | None = None) -> Batch:  # fmt: skip
         G, z = (g_in.as_function_of_z(self.G_train), g_in.z) if g_in is not None else (None, None)
-        return Batch(D, x_real, x_fake, G, z, rng=self.streams.rng, runs=self.runs if self.group else None)
+        y_fake = g_in.y if g_in is not None else y_fake
+        return Batch(D, x_real, x_fake, G, z, rng=self.streams.rng, runs=self.runs if self.group else None,
+                     y_real=self.real_labels() if y_fake is not None else None, y_fake=y_fake, aux=self.aux)  # fmt: skip
 
     def _real(self) -> torch.Tensor:
         x = self._mine(self.streams.real())
@@ -215,10 +251,14 @@ class Trainer:
         # D steps
         for _ in range(self.cfg.n_critic):
             x_real = self._real()
+            d_in = self.latent.draw(self)
             with torch.no_grad(), self.autocast():
-                x_fake = self.G_train(*self.latent.draw(self).args)
+                x_fake = self.G_train(*d_in.args)
             with self.autocast():
-                terms = self.game.losses(self._batch(self.D_train, x_real, x_fake), "D", self.d_step)
+                # the fakes' latent rides along for the terms that read it (InfoGAN's codes), not G
+                batch = self._batch(self.D_train, x_real, x_fake, y_fake=d_in.y)
+                batch.z = d_in.z
+                terms = self.game.losses(batch, "D", self.d_step)
             self._update(self._total(terms), self.opt_d, self.scaler_d)
             self.game.apply_constraints({"D": self.D})
             self.d_step += 1
@@ -261,7 +301,7 @@ class Trainer:
         x_real = self._real()
         g_in = self.latent.draw(self)
         x_fake = self.G(*g_in.args)
-        d_terms = self.game.losses(self._batch(self.D, x_real, x_fake.detach()), "D", self.d_step)
+        d_terms = self.game.losses(self._batch(self.D, x_real, x_fake.detach(), y_fake=g_in.y), "D", self.d_step)
         g_terms = self.game.losses(self._batch(self.D, x_real.detach(), x_fake, g_in), "G", self.step)
         d_params = [p for p in self.D.parameters() if p.requires_grad]
         g_params = [p for p in self.G.parameters() if p.requires_grad]

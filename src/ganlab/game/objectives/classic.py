@@ -14,11 +14,17 @@ import torch.nn.functional as F
 
 from ganlab.game.batch import Batch
 from ganlab.game.objective import OBJECTIVES, Objective
+from ganlab.typed import field
 
 
-def bce_d_loss(batch: Batch) -> torch.Tensor:
-    """−E log σ(d_r) − E log(1 − σ(d_f))."""
-    return F.softplus(-batch.d_real).mean() + F.softplus(batch.d_fake).mean()
+def bce_d_loss(batch: Batch, smoothing: float = 0.0) -> torch.Tensor:
+    """−E log σ(d_r) − E log(1 − σ(d_f)); with one-sided label smoothing ε the real target is
+    1 − ε: −(1 − ε) E log σ(d_r) − ε E log(1 − σ(d_r)) − E log(1 − σ(d_f)) (Salimans et al. 2016,
+    §3.4; TF-GAN's label_smoothing=s is ε = s/2, its targets being smoothed toward ½)."""
+    if not smoothing:
+        return F.softplus(-batch.d_real).mean() + F.softplus(batch.d_fake).mean()
+    real = (1 - smoothing) * F.softplus(-batch.d_real) + smoothing * F.softplus(batch.d_real)
+    return real.mean() + F.softplus(batch.d_fake).mean()
 
 
 @OBJECTIVES.register("minimax")
@@ -30,8 +36,10 @@ class Minimax(Objective):
     vanishes when D confidently rejects fakes (d_f → −∞): the loss saturates early in training.
     """
 
+    label_smoothing: float = field(0.0, low=0, high=1, high_open=True)  # ε: real target 1 − ε (0: none)
+
     def d_loss(self, batch: Batch) -> torch.Tensor:
-        return bce_d_loss(batch)
+        return bce_d_loss(batch, self.label_smoothing)
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
         return -F.softplus(batch.d_fake).mean()  # E log(1 − σ(d_f))
@@ -46,8 +54,10 @@ class NonSaturating(Objective):
     exactly where the minimax loss saturates; same fixed point.
     """
 
+    label_smoothing: float = field(0.0, low=0, high=1, high_open=True)  # ε: real target 1 − ε (0: none)
+
     def d_loss(self, batch: Batch) -> torch.Tensor:
-        return bce_d_loss(batch)
+        return bce_d_loss(batch, self.label_smoothing)
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
         return F.softplus(-batch.d_fake).mean()  # −E log σ(d_f)
@@ -63,8 +73,10 @@ class MaxLikelihood(Objective):
     expected gradient equals that of KL(p_data ‖ p_G). ∂L_G/∂d_f = −½ e^{d_f}.
     """
 
+    label_smoothing: float = field(0.0, low=0, high=1, high_open=True)  # ε: real target 1 − ε (0: none)
+
     def d_loss(self, batch: Batch) -> torch.Tensor:
-        return bce_d_loss(batch)
+        return bce_d_loss(batch, self.label_smoothing)
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
         return -0.5 * torch.exp(batch.d_fake).mean()  # −½ E e^{d_f}

@@ -80,7 +80,8 @@ class Cramer(Objective):
         loss = -(critic(h_r).mean() - critic(h_g).mean())  # −L_s
         if self.gp_weight:
             x_hat = interpolates(batch.x_real[:m], batch.x_fake[:m], batch.uniform(batch.x_real[:m]))
-            sq = grad_sq_norm(lambda x: critic(_flat(batch.D(x))), x_hat)
+            score = batch.critic("real")
+            sq = grad_sq_norm(lambda x: critic(_flat(score(x))), x_hat)
             loss = loss + self.gp_weight * ((sq + _EPS).sqrt() - 1).pow(2).mean()  # λ E(‖∇f(x̂)‖ − 1)²
         return loss
 
