@@ -104,13 +104,9 @@ def build_nets(
                 D = ConvAutoencoder(c, h, model.width)
             else:
                 D = D_cls(c, h, model.width, d_out, model.d_norm)
-        init_weights(G, model.init)
-        init_weights(D, model.init)
     except ValueError as err:
         raise GanlabError(f"invalid model config: {err}") from None
-    if model.spectral_norm:
-        apply_spectral_norm(D)
-    return G, D
+    return _initialised(G, D, model)
 
 
 def _conditional(model, shape: tuple[int, ...], kind: str, d_output: str, k: int) -> tuple[nn.Module, nn.Module]:
@@ -145,6 +141,15 @@ def _conditional(model, shape: tuple[int, ...], kind: str, d_output: str, k: int
             D = cond.ConcatD(body, k, e, image=arch != "mlp")
         else:
             D = cond.ACGAND(body, k)
+    except ValueError as err:
+        raise GanlabError(f"invalid model config: {err}") from None
+    return _initialised(G, D, model)
+
+
+def _initialised(G: nn.Module, D: nn.Module, model) -> tuple[nn.Module, nn.Module]:
+    """Both nets with ``model.init`` weights, and D spectrally normalised when asked (after the
+    init: the normalisation reparametrises the initialised weights)."""
+    try:
         init_weights(G, model.init)
         init_weights(D, model.init)
     except ValueError as err:

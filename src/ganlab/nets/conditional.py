@@ -52,13 +52,36 @@ class ConditionalBatchNorm(nn.Module):
         return self.gain(y).reshape(shape) * h + self.bias(y).reshape(shape)
 
 
-class ConcatG(nn.Module):
+def norm_layer(kind: str, channels: int, dims: int, n_classes: int | None = None) -> nn.Module:
+    """The normalisation of ``model.g_norm`` / ``model.d_norm`` for flat (dims=1) or image (dims=2)
+    features; with ``n_classes``, BatchNorm becomes ``ConditionalBatchNorm``. Layer norm over an
+    image is GroupNorm with one group: normalised over (C, H, W), as in WGAN-GP's critic."""
+    if kind == "batch" and n_classes:
+        return ConditionalBatchNorm(channels, n_classes, dims=dims)
+    if kind == "batch":
+        return (nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(channels)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels) if dims == 2 else nn.LayerNorm(channels)
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"norm must be batch, layer or none, got {kind!r}")
+
+
+class _Concat(nn.Module):
+    """A body fed its input beside a learned class embedding (Mirza & Osindero 2014)."""
+
+    def __init__(self, body: nn.Module, n_classes: int, embed_dim: int) -> None:
+        super().__init__()
+        self.body, self.n_classes = body, n_classes
+        self.embed = nn.Embedding(n_classes, embed_dim)
+
+
+class ConcatG(_Concat):
     """G(z, y) = body([z, embed(y)]); ``body`` was built for z_dim + embed_dim inputs."""
 
     def __init__(self, body: nn.Module, z_dim: int, n_classes: int, embed_dim: int) -> None:
-        super().__init__()
-        self.body, self.z_dim, self.n_classes = body, z_dim, n_classes
-        self.embed = nn.Embedding(n_classes, embed_dim)
+        super().__init__(body, n_classes, embed_dim)
+        self.z_dim = z_dim
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.body(torch.cat([z, self.embed(y)], dim=1))
@@ -89,13 +112,12 @@ class ProjectionD(nn.Module):
         return self.body.head(h) + (self.embed(y) * h).sum(dim=1, keepdim=True)  # ψ(φ) + ⟨e_y, φ⟩
 
 
-class ConcatD(nn.Module):
+class ConcatD(_Concat):
     """D(x, y) = body([x, embed(y)]): appended to a flat input, or as extra channels of an image."""
 
     def __init__(self, body: nn.Module, n_classes: int, embed_dim: int, image: bool) -> None:
-        super().__init__()
-        self.body, self.n_classes, self.image = body, n_classes, image
-        self.embed = nn.Embedding(n_classes, embed_dim)
+        super().__init__(body, n_classes, embed_dim)
+        self.image = image
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         e = self.embed(y)

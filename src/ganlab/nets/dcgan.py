@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from ganlab.nets.conditional import ConditionalBatchNorm, run
+from ganlab.nets.conditional import norm_layer, run
 
 
 def _n_stages(resolution: int) -> tuple[int, int]:
@@ -23,18 +23,6 @@ def _n_stages(resolution: int) -> tuple[int, int]:
         if n >= n_min and n == int(n):
             return start, int(n)
     raise ValueError(f"DCGAN resolution must be a power of two ≥ 8 or 6·2ⁿ ≥ 24 (8, 16, 24, 32, 48, 64, 96, …), got {resolution}")
-
-
-def _norm2d(kind: str, channels: int, n_classes: int | None = None) -> nn.Module:
-    if kind == "batch" and n_classes:
-        return ConditionalBatchNorm(channels, n_classes, dims=2)
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "layer":
-        return nn.GroupNorm(1, channels)  # LayerNorm over (C, H, W), as in WGAN-GP's critic
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"norm must be batch, layer or none, got {kind!r}")
 
 
 class DCGANGenerator(nn.Module):
@@ -47,11 +35,11 @@ class DCGANGenerator(nn.Module):
         s, n = _n_stages(resolution)
         c = width * 2 ** (n - 1)  # channels at s×s, halved at each doubling
         self.c0 = c
-        self.fc = nn.Sequential(nn.Linear(z_dim, c * s * s), nn.Unflatten(1, (c, s, s)), _norm2d(norm, c, n_classes), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(z_dim, c * s * s), nn.Unflatten(1, (c, s, s)), norm_layer(norm, c, 2, n_classes), nn.ReLU())
         blocks: list[nn.Module] = []
         for _ in range(n):
             c_out = max(c // 2, 8)
-            blocks += [nn.ConvTranspose2d(c, c_out, 4, 2, 1), _norm2d(norm, c_out, n_classes), nn.ReLU()]
+            blocks += [nn.ConvTranspose2d(c, c_out, 4, 2, 1), norm_layer(norm, c_out, 2, n_classes), nn.ReLU()]
             c = c_out
         blocks += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
         self.blocks = nn.Sequential(*blocks)
@@ -71,7 +59,7 @@ class DCGANDiscriminator(nn.Module):
         c = max(width // 2, 8)
         layers: list[nn.Module] = [nn.Conv2d(channels, c, 3, 1, 1), nn.LeakyReLU(0.2)]
         for _ in range(n):
-            layers += [nn.Conv2d(c, c * 2, 4, 2, 1), _norm2d(norm, c * 2), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(c, c * 2, 4, 2, 1), norm_layer(norm, c * 2, 2), nn.LeakyReLU(0.2)]
             c *= 2
         layers += [nn.Flatten(), nn.Linear(c * s * s, out_dim)]
         self.net = nn.Sequential(*layers)

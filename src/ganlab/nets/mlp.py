@@ -5,19 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganlab.nets.conditional import ConditionalBatchNorm, run
-
-
-def _norm1d(kind: str, width: int, n_classes: int | None = None) -> nn.Module:
-    if kind == "batch" and n_classes:
-        return ConditionalBatchNorm(width, n_classes, dims=1)
-    if kind == "batch":
-        return nn.BatchNorm1d(width)
-    if kind == "layer":
-        return nn.LayerNorm(width)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"norm must be batch, layer or none, got {kind!r}")
+from ganlab.nets.conditional import norm_layer, run
 
 
 class MLPGenerator(nn.Module):
@@ -32,7 +20,7 @@ class MLPGenerator(nn.Module):
         layers: list[nn.Module] = []
         d = z_dim
         for _ in range(depth):
-            layers += [nn.Linear(d, width), _norm1d(norm, width, n_classes), nn.ReLU()]
+            layers += [nn.Linear(d, width), norm_layer(norm, width, 1, n_classes), nn.ReLU()]
             d = width
         layers.append(nn.Linear(d, out_dim))
         self.net = nn.Sequential(*layers)
@@ -49,7 +37,7 @@ class MLPDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         d = in_dim
         for _ in range(depth):
-            layers += [nn.Linear(d, width), _norm1d(norm, width), nn.LeakyReLU(0.2)]
+            layers += [nn.Linear(d, width), norm_layer(norm, width, 1), nn.LeakyReLU(0.2)]
             d = width
         layers.append(nn.Linear(d, out_dim))
         self.net = nn.Sequential(*layers)

@@ -29,8 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ganlab.nets.conditional import run
-from ganlab.nets.dcgan import _norm2d
+from ganlab.nets.conditional import norm_layer, run
 
 
 def resnet_plan(resolution: int) -> tuple[int, list[int], list[int], list[int]]:
@@ -54,9 +53,9 @@ class GBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, norm: str = "batch", n_classes: int | None = None) -> None:
         super().__init__()
         self.conditional = bool(n_classes) and norm == "batch"  # conditional BatchNorm (Miyato & Koyama 2018)
-        self.norm1 = _norm2d(norm, c_in, n_classes)
+        self.norm1 = norm_layer(norm, c_in, 2, n_classes)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
-        self.norm2 = _norm2d(norm, c_out, n_classes)
+        self.norm2 = norm_layer(norm, c_out, 2, n_classes)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
 
@@ -76,9 +75,9 @@ class DBlock(nn.Module):
         super().__init__()
         hidden = c_out if first else c_in
         self.down, self.first = down, first
-        self.norm1 = nn.Identity() if first else _norm2d(norm, c_in)
+        self.norm1 = nn.Identity() if first else norm_layer(norm, c_in, 2)
         self.conv1 = nn.Conv2d(c_in, hidden, 3, 1, 1)
-        self.norm2 = _norm2d(norm, hidden)
+        self.norm2 = norm_layer(norm, hidden, 2)
         self.conv2 = nn.Conv2d(hidden, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1) if (down or c_in != c_out) else None
 
@@ -107,7 +106,7 @@ class ResNetGenerator(nn.Module):
         chans = [m * width for m in mults]
         self.fc = nn.Sequential(nn.Linear(z_dim, chans[0] * start * start), nn.Unflatten(1, (chans[0], start, start)))
         self.blocks = nn.Sequential(*(GBlock(a, b, norm, n_classes) for a, b in zip(chans[:-1], chans[1:])))
-        self.out = nn.Sequential(_norm2d(norm, chans[-1], n_classes), nn.ReLU(), nn.Conv2d(chans[-1], channels, 3, 1, 1), nn.Tanh())
+        self.out = nn.Sequential(norm_layer(norm, chans[-1], 2, n_classes), nn.ReLU(), nn.Conv2d(chans[-1], channels, 3, 1, 1), nn.Tanh())
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return run(self.out, run(self.blocks, self.fc(z), y), y)

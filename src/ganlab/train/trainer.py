@@ -17,10 +17,9 @@ last finite weights while the others go on.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -30,79 +29,18 @@ from ganlab.config import TrainConfig
 from ganlab.errors import GanlabError
 from ganlab.game import Batch, Game
 from ganlab.train.distributed import DistInfo
+from ganlab.train.divergence import DivergenceError, any_rank, check_finite
 from ganlab.train.ema import EMA
 from ganlab.train.group import Frozen, load_run_states, run_state
+from ganlab.train.inputs import ConditionalLatent, Every, GenInput, Latent
 from ganlab.train.log import TermMeter
 from ganlab.train.optim import make_optimizer
 from ganlab.train.state import capture_rng, restore_rng
 from ganlab.train.streams import RANK_STRIDE, Streams
 
+__all__ = ["DivergenceError", "Every", "GenInput", "Latent", "Trainer", "resolve_device"]  # the loop's surface, wherever each is defined
+
 _AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}  # train.precision → autocast dtype (fp32: none)
-
-
-@dataclasses.dataclass
-class Every:
-    """``fn(trainer)`` after every ``every``-th G step (0: not by cadence); also after the last
-    step (``at_end``), after a step that a signal stopped (``on_stop``), before the first step
-    of a fresh run (``at_start``). ``guarded``: losses and weights are checked finite first.
-    ``main_only``: only rank 0 of a distributed run calls it."""
-
-    every: int
-    fn: Callable[[Trainer], None]
-    at_end: bool = False
-    on_stop: bool = False
-    at_start: bool = False
-    guarded: bool = False
-    main_only: bool = True
-
-    def due(self, step: int, final: int, stop: bool) -> bool:
-        return bool(self.every and step % self.every == 0) or (self.at_end and step == final) or (self.on_stop and stop)
-
-
-@dataclasses.dataclass
-class GenInput:
-    """One batch of generator input: ``G(*args)``, the latent ``z`` the generator-side penalties
-    differentiate, and ``chart(G)``: G as a function of z alone (G itself when args = (z,))."""
-
-    args: tuple[torch.Tensor, ...]
-    z: torch.Tensor
-    chart: Callable[[nn.Module], Callable[[torch.Tensor], torch.Tensor]] | None = None
-    y: torch.Tensor | None = None  # the class labels G was asked for (conditional)
-
-    def as_function_of_z(self, G: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-        return G if self.chart is None else self.chart(G)
-
-
-class Latent:
-    """z ~ N(0, I) of ``G.z_dim``, from the trainer's noise stream (the default generator input)."""
-
-    def draw(self, trainer: Trainer, n: int | None = None) -> GenInput:
-        z = trainer.sample_z(n)
-        return GenInput((z,), z)
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass
-
-
-class ConditionalLatent(Latent):
-    """(z, y) for a class-conditional G(z, y): y the labels of the real batch ("matched": each
-    fake is compared with reals of its class distribution, and an interpolate between a real and
-    a fake stays within one class), or uniform over the classes ("uniform"; also for samples
-    drawn outside a step)."""
-
-    def __init__(self, n_classes: int, fake_labels: str = "matched") -> None:
-        self.n_classes, self.fake_labels = n_classes, fake_labels
-
-    def draw(self, trainer: Trainer, n: int | None = None) -> GenInput:
-        z = trainer.sample_z(n)
-        if n is None and self.fake_labels == "matched":
-            y = trainer.real_labels()
-        else:
-            y = trainer._mine(trainer.streams.uniform_labels(n or trainer.cfg.batch_size, self.n_classes))
-        return GenInput((z, y), z, chart=lambda G: (lambda z_: G(z_, y)), y=y)
 
 
 class Trainer:
@@ -324,46 +262,9 @@ class Trainer:
         self.step += 1
 
     def check_finite(self) -> None:
-        """Raise a one-line GanlabError when a loss term or a weight is NaN/Inf (on every rank
-        when distributed: a rank that stopped alone would leave the others waiting forever).
-        In a group, a run that diverged is frozen instead; only when all have does it raise."""
-        if self.group:
-            self._check_group()
-            return
-        bad = self.meter.divergence()
-        if bad is None:
-            for who, net in (("G", self.G), ("D", self.D)):
-                name = next((n for n, p in net.named_parameters() if not torch.isfinite(p).all()), None)
-                if name is not None:
-                    bad = (f"{who} weight {name}", self.step)
-                    break
-        if self.dist.enabled and self._any_rank(bad is not None) and bad is None:
-            bad = ("a loss term on another process", self.step)
-        if bad is not None:
-            raise DivergenceError(*bad)
-
-    def _check_group(self) -> None:
-        frozen = self.frozen
-        found = {r: ts for r, ts in self.meter.divergence_per_run().items() if r not in frozen.runs}
-        for who, net in (("G", self.G), ("D", self.D)):
-            for name, p in net.named_parameters():
-                bad = (~torch.isfinite(p.detach().reshape(self.runs, -1))).any(1).nonzero().flatten().tolist()
-                for r in bad:
-                    found.setdefault(r, (f"{who} weight {name}", self.step))
-        frozen.runs.update(found)
-        frozen.hold()  # back to the weights of the last check, when they were finite
-        alive = [r for r in range(self.runs) if r not in frozen.runs]
-        if not alive:
-            term, step = min(frozen.runs.values(), key=lambda ts: ts[1])
-            raise DivergenceError(f"{term} (every run of the group)", step)
-        frozen.remember(alive)
-
-    def _any_rank(self, flag: bool) -> bool:
-        import torch.distributed as dist
-
-        t = torch.tensor([1.0 if flag else 0.0], device=self.device if self.device.type == "cuda" else "cpu")
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return bool(t.item())
+        """Raise a one-line ``DivergenceError`` when a loss term or a weight is NaN/Inf; in a
+        group, freeze the runs that diverged instead (``train.divergence``)."""
+        check_finite(self)
 
     def fit(self, steps: int, callbacks: Sequence[Every] = ()) -> bool:
         """Train until ``steps`` G updates are done, calling ``callbacks`` at their cadences;
@@ -387,7 +288,7 @@ class Trainer:
             if self.dist.enabled:
                 # ranks receive a signal at slightly different steps: they agree at the logging
                 # cadence, so that every rank stops after the same step
-                stop = self._any_rank(stop) if s % cfg.log_every == 0 else False
+                stop = any_rank(self, stop) if s % cfg.log_every == 0 else False
             due = [cb for cb in callbacks if cb.due(s, steps, stop)]
             if s % cfg.log_every == 0 or s == steps:
                 self.check_finite()
@@ -463,15 +364,3 @@ def _total(terms: dict[str, torch.Tensor]) -> torch.Tensor:
     for v in values[1:]:
         total = total + v
     return total
-
-
-class DivergenceError(GanlabError):
-    """A loss term or a weight became NaN or Inf."""
-
-    def __init__(self, term: str, step: int) -> None:
-        self.term, self.step = term, step
-        super().__init__(
-            f"training diverged: {term} is NaN or Inf at step {step}",
-            "the last good checkpoint is untouched; lower train.lr_d / train.lr_g or add a penalty and resume with --resume RUN --force, "
-            "or set train.on_divergence=rollback to do that automatically",
-        )
