@@ -69,10 +69,12 @@ def test_preset_builds_full_size_nets(path):
     cfg = make_config(path)
     assert cfg.train.precision == "fp32" and cfg.train.channels_last is False  # speed switches stay at their defaults
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
-    G, D = build_nets(cfg.model, SHAPES[cfg.data.name], "image", type(game.objective).output)
+    k = 10 if cfg.model.conditional else None  # CIFAR-10's classes
+    G, D = build_nets(cfg.model, SHAPES[cfg.data.name], "image", type(game.objective).output, k)
+    y = (torch.tensor([3, 7]),) if k else ()
     with torch.no_grad():
-        x = G(torch.randn(2, cfg.model.z_dim))
-        d = D(x)
+        x = G(torch.randn(2, cfg.model.z_dim), *y)
+        d = D(x, *y)
     assert x.shape == (2, *SHAPES[cfg.data.name])
     assert d.shape == (2, cfg.model.d_out or 1)
 
@@ -85,12 +87,17 @@ def test_preset_plays_one_round_on_fake_data(path, fake_data):
     ds = load_dataset(cfg.data)
     assert ds.shape == SHAPES[cfg.data.name] and len(ds.val) > 0
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
-    G, D = build_nets(cfg.model, ds.shape, ds.kind, type(game.objective).output)
+    G, D = build_nets(cfg.model, ds.shape, ds.kind, type(game.objective).output, ds.n_classes if cfg.model.conditional else None)
     z = torch.randn(8, cfg.model.z_dim)
-    batch = Batch(D=D, x_real=ds.train[:8], x_fake=G(z).detach())
+    if cfg.model.conditional:  # fakes of the real batch's classes, as train.fake_labels=matched
+        y = torch.as_tensor(ds.labels["train"][:8], dtype=torch.long)
+        labels, G_of_z = {"y_real": y, "y_fake": y}, (lambda z_: G(z_, y))
+    else:
+        labels, G_of_z = {}, G
+    batch = Batch(D=D, x_real=ds.train[:8], x_fake=G_of_z(z).detach(), **labels)
     d_terms = game.losses(batch, "D")
     sum(d_terms.values()).backward()
-    g_batch = Batch(D=D, x_real=ds.train[:8], x_fake=G(z), G=G, z=z)
+    g_batch = Batch(D=D, x_real=ds.train[:8], x_fake=G_of_z(z), G=G_of_z, z=z, **labels)
     g_terms = game.losses(g_batch, "G")
     sum(g_terms.values()).backward()
     for terms in (d_terms, g_terms):
