@@ -13,6 +13,7 @@ Nothing is executed or imported by name.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from ganlab.game.factory import make_game
 from ganlab.metrics import METRICS, check_options, value_direction, value_names
 from ganlab.nets import ARCHS, INIT_SCHEMES, NORMS, check_model
 from ganlab.registry import did_you_mean
+from ganlab.serial import YamlRefused, load_yaml_text
 from ganlab.typed import build, field, resumable_keys, short, specs_of
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")  # train.optimizer_*; train/optim.py maps them to torch classes
@@ -171,7 +173,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not path:
         raise GanlabError(f'override "{short(text, 60)[1:-1]}" has no key', "write overrides as section.key=value")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_yaml_text(raw) if raw.strip() else ""
+    except YamlRefused as err:
+        raise GanlabError(f"override {short(key.strip(), 60)}: {err.problem}", "write the value out in full, each key once") from None
     except yaml.YAMLError:
         value = raw
     # YAML 1.1 reads "4e-4" as a string; numbers written that way are numbers to a user
@@ -189,10 +193,16 @@ def load_yaml(path: str | Path) -> dict:
     if not p.is_file():
         raise GanlabError(f"config file {p} does not exist", "check the path, or run without a config file for the defaults")
     try:
-        data = yaml.safe_load(p.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        data = load_yaml_text(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise GanlabError(f"cannot read config file {p}: {err.strerror or err}", "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise GanlabError(f"config file {p} is not UTF-8 text", "pass a YAML file") from None
+    except yaml.YAMLError as err:
         line = getattr(getattr(err, "problem_mark", None), "line", None)
         at = f" at line {line + 1}" if line is not None else ""
+        if isinstance(err, YamlRefused):
+            raise GanlabError(f"config file {p}{at}: {err.problem}", "write every value out in full, each key once") from None
         raise GanlabError(f"config file {p} is not valid YAML{at}", "fix the syntax (indentation, colons, quotes)") from None
     if data is None:
         return {}
@@ -299,6 +309,7 @@ def check_data(cfg: Config, dataset: Any) -> None:
             f"lower train.batch_size to at most {len(dataset.train)}, or use more data",
         )
     check_labelled(cfg, dataset)
+    _splits_needed(cfg, dataset)
     for name in cfg.eval.metrics if cfg.eval.metrics is not None else dataset.metrics:
         need = METRICS.get(name).unusable(dataset)
         if need:
@@ -312,6 +323,66 @@ def check_data(cfg: Config, dataset: Any) -> None:
             usable = [v for v in value_names() if not METRICS.get(value_direction(v)[0]).unusable(dataset)]
             raise GanlabError(f"train.best_metric={t.best_metric} needs {need}, not {dataset.name}",
                               f"choose one of: {', '.join(usable)}")  # fmt: skip
+
+
+def _splits_needed(cfg: Config, dataset: Any) -> None:
+    """The splits the run will evaluate on hold samples: test at the end (when there are
+    metrics), val during training (train.eval_every)."""
+    metrics = list(cfg.eval.metrics if cfg.eval.metrics is not None else dataset.metrics)
+    need = {"test": "the end-of-run metrics"} if metrics else {}
+    if cfg.train.eval_every and metrics:
+        need["val"] = "the evaluations during training (train.eval_every)"
+    for split, why in need.items():
+        if len(getattr(dataset, split)) == 0:
+            raise GanlabError(f"the {split} split of {dataset.name} is empty, and {why} need it",
+                              "use more data, or set eval.metrics=[] and train.eval_every=0")  # fmt: skip
+
+
+OPTIMISER_COPIES = {"adam": 2, "rmsprop": 1, "sgd": 0}  # state tensors per parameter (moments; sgd without momentum)
+
+
+def memory_estimate(cfg: Config, n_g: int, n_d: int) -> int:
+    """Bytes of parameter memory a run needs: 4 bytes × (weights + gradients + optimiser state)
+    per parameter of each network, + an EMA copy of G, × train.runs. A lower bound (activations
+    and data come on top), so a refusal is never wrong."""
+    t = cfg.train
+    per_g = 2 + OPTIMISER_COPIES[t.optimizer_g] + (1 if t.ema is not None else 0)
+    per_d = 2 + OPTIMISER_COPIES[t.optimizer_d]
+    return 4 * (n_g * per_g + n_d * per_d) * t.runs
+
+
+def available_memory(device: str) -> tuple[int | None, str]:
+    """(free bytes, what) of the device a run trains on: the GPU's free memory, or the
+    machine's available RAM (MemAvailable); None when it cannot be told."""
+    if device.startswith("cuda") or (device == "auto" and torch.cuda.is_available()):
+        try:
+            index = int(device.split(":")[1]) if ":" in device else torch.cuda.current_device()
+            return int(torch.cuda.mem_get_info(index)[0]), f"GPU {index}"
+        except (RuntimeError, AssertionError):
+            return None, "the GPU"
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024, "this machine"
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "this machine"
+    except (ValueError, OSError, AttributeError):
+        return None, "this machine"
+
+
+def check_memory(cfg: Config, n_g: int, n_d: int) -> None:
+    """Refuse, before any allocation, a model whose parameter memory exceeds what the device has free."""
+    need = memory_estimate(cfg, n_g, n_d)
+    free, where = available_memory(cfg.train.device)
+    if free is not None and need > free:
+        raise GanlabError(
+            f"the networks ({n_g + n_d:,} parameters{f' × {cfg.train.runs} runs' if cfg.train.runs > 1 else ''}) need at least "
+            f"{need / 2**30:.1f} GiB for weights, gradients and optimiser state, and {where} has {free / 2**30:.1f} GiB free",
+            "lower model.width or model.depth (or train.runs)",
+        )
 
 
 def check_labelled(cfg: Config, dataset: Any) -> None:

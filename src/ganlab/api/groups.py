@@ -12,7 +12,6 @@ others trained on). ``--resume GROUP`` continues every run from its newest commo
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,19 +20,20 @@ from typing import Any
 import torch
 
 from ganlab.api.common import finish, fit, make_trainer, nets_for, run_hooks
-from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
+from ganlab.config import RESUMABLE_CHANGES, Config, check_data, check_memory, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
 from ganlab.nets.stacked import stack
-from ganlab.serial import atomic_write_bytes, write_json
+from ganlab.serial import atomic_write_bytes, dump_yaml, write_json
 from ganlab.stats import describe, text
 from ganlab.train import distributed
 from ganlab.train.checkpoint import list_checkpoints, load_checkpoint
-from ganlab.train.folder import GroupFolder, RunFolder
+from ganlab.train.folder import GroupFolder, RunFolder, build_atomically, clean_partials
 from ganlab.train.grouphooks import GroupHooks, RunView
 from ganlab.train.hooks import RunHooks
+from ganlab.train.lock import lock_folder
 from ganlab.train.optim import set_learning_rates
 from ganlab.train.state import threads
 from ganlab.train.trainer import Trainer
@@ -50,6 +50,7 @@ def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.M
     """Data, game and the stacked networks of a group: run i's initialised as a lone run with seed + i."""
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
     dataset = load_dataset(cfg.data)
+    check_size(cfg, dataset, game)  # × train.runs
     Gs, Ds = [], []
     for i in range(cfg.train.runs):
         torch.manual_seed(cfg.train.seed + i)
@@ -57,6 +58,14 @@ def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.M
         Gs.append(G)
         Ds.append(D)
     return dataset, game, stack(Gs), stack(Ds)
+
+
+def check_size(cfg: Config, dataset: Dataset, game: Game) -> None:
+    """Refuse networks too large for the device before allocating them (× train.runs): they are
+    built on the meta device (shapes only, no memory, no random numbers drawn) and counted."""
+    with torch.device("meta"):
+        G, D = nets_for(cfg, dataset, game)
+    check_memory(cfg, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()))
 
 
 def _hooks(folder: GroupFolder, cfg: Config, dataset: Dataset, trainer: Trainer, states: list[dict] | None) -> GroupHooks:
@@ -81,23 +90,25 @@ def train_group(cfg: Config, out: Path, *, overwrite: bool, quiet: bool) -> Path
     dataset, game, G, D = build_group(cfg)
     check_data(cfg, dataset)
     trainer = make_trainer(cfg, dataset, game, G, D)
-    if folder.path.exists() and any(folder.path.iterdir()):
-        shutil.rmtree(folder.path)
-    for i in range(cfg.train.runs):
-        rc = run_config(cfg, i)
-        run = folder.run(rc.train.seed)
-        run.create(overwrite=False)
-        run.write_config(to_dict(rc))
-    atomic_write_bytes(folder.config, _yaml(cfg))  # last: a group without it is not a group yet
-    hooks = _hooks(folder, cfg, dataset, trainer, None)
-    finished = fit(trainer, hooks, None, quiet)
-    return _end(trainer, hooks, folder, dataset, game, finished)
+
+    def fill(tmp: Path) -> None:
+        new = GroupFolder(tmp)
+        for i in range(cfg.train.runs):
+            rc = run_config(cfg, i)
+            run = new.run(rc.train.seed)
+            run.path.mkdir()
+            run.write_config(to_dict(rc))
+            run.make_dirs()
+        atomic_write_bytes(new.config, _yaml(cfg))
+
+    with build_atomically(folder.path, overwrite, fill):  # the group's lock, held to the end of the run
+        hooks = _hooks(folder, cfg, dataset, trainer, None)
+        finished = fit(trainer, hooks, None, quiet)
+        return _end(trainer, hooks, folder, dataset, game, finished)
 
 
 def _yaml(cfg: Config) -> bytes:
-    import yaml
-
-    return yaml.safe_dump(to_dict(cfg), sort_keys=False).encode()
+    return dump_yaml(to_dict(cfg)).encode()
 
 
 def _end(trainer: Trainer, hooks: GroupHooks, folder: GroupFolder, dataset: Dataset, game: Game, finished: bool) -> Path:
@@ -139,10 +150,11 @@ def resume_group(folder: GroupFolder, overrides: Sequence[str], *, force: bool, 
     """Continue every run of a group from its newest common checkpoint, exactly."""
 
     _refuse_distributed()
-    saved = RunFolder(folder.path).read_config()
-    cfg = make_config(base=saved, overrides=overrides)
-    with threads(cfg.train.threads):
-        return _resume_group(folder, saved, cfg, force=force, quiet=quiet)
+    with lock_folder(folder.path, "group folder"):
+        saved = RunFolder(folder.path).read_config()
+        cfg = make_config(base=saved, overrides=overrides)
+        with threads(cfg.train.threads):
+            return _resume_group(folder, saved, cfg, force=force, quiet=quiet)
 
 
 def _resume_group(folder: GroupFolder, saved: dict, cfg: Config, *, force: bool, quiet: bool) -> Path:
@@ -169,6 +181,7 @@ def _resume_group(folder: GroupFolder, saved: dict, cfg: Config, *, force: bool,
         print(f"warning: {folder.path} has no checkpoint yet; training it from step 0", file=sys.stderr)
     hooks = _hooks(folder, cfg, dataset, trainer, states)
     hooks.restore(states)
+    clean_partials(folder.path)  # the group's own files (summary, config) written atomically too
     hooks.reported = set(trainer.frozen.runs)
     for i, h in enumerate(hooks.runs):
         h.folder.write_config(to_dict(run_config(cfg, i)))

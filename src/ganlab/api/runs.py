@@ -3,13 +3,17 @@
 A run folder (``ganlab.train.folder``) holds the resolved config, the log, checkpoints, sample
 grids and the end-of-run metrics. Nothing is lost: a run killed at any moment resumes from its
 newest checkpoint and ends with the same weights, bit for bit, as one never interrupted; the
-log, the sample grids and best.pt are cut back to what that checkpoint knew. A divergence
+log, the sample grids and best.pt are cut back to what that checkpoint knew. One process
+writes a run folder at a time (train, resume and overwrite hold its lock to the end), a
+checkpoint whose sha256 does not match is set aside like a truncated one, and a folder is
+created complete or not at all. A divergence
 stops the run, or with ``train.on_divergence=rollback`` reloads the last good checkpoint with
 lower learning rates. Experiments train in memory with ``in_memory`` and ``Trainer.fit``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime
@@ -57,6 +61,9 @@ def build(cfg: Config) -> tuple[Dataset, Game, nn.Module, nn.Module]:
     """Data, game and freshly initialised networks for a config."""
     game = make_game(cfg.game.objective, cfg.game.params, cfg.game.penalties, cfg.game.constraints)
     dataset = load_dataset(cfg.data)
+    from ganlab.api.groups import check_size
+
+    check_size(cfg, dataset, game)
     torch.manual_seed(cfg.train.seed)  # network initialisation is part of the seed's promise
     G, D = nets_for(cfg, dataset, game)
     return dataset, game, G, D
@@ -102,16 +109,18 @@ def _train(cfg: Config, out: str | Path | None, *, overwrite: bool, quiet: bool)
     if info.enabled and out is None:
         raise GanlabError("a run on several processes needs an explicit --out", "pass --out DIR (the same on every process)")
     folder = RunFolder(out if out is not None else default_out(cfg))
+    if info.is_main:
+        folder.check_new(overwrite)  # before any work; create() checks again under the lock
     dataset, game, G, D = build(cfg)
     check_data(cfg, dataset)
     trainer = make_trainer(cfg, dataset, game, G, D, dist=info)
-    if info.is_main:
-        folder.create(overwrite)
-        folder.write_config(to_dict(cfg))
-    distributed.barrier(info)
-    hooks = run_hooks(folder, cfg, dataset, trainer, None)
-    origin = copy.deepcopy(trainer.state_dict()) if cfg.train.on_divergence == "rollback" else None  # nothing to roll back to yet
-    return _run_to_end(trainer, hooks, dataset, game, origin, quiet)
+    with contextlib.ExitStack() as held:
+        if info.is_main:  # the lock is held until the run ends, however it ends
+            held.enter_context(folder.create(overwrite, to_dict(cfg)))
+        distributed.barrier(info)
+        hooks = run_hooks(folder, cfg, dataset, trainer, None)
+        origin = copy.deepcopy(trainer.state_dict()) if cfg.train.on_divergence == "rollback" else None  # nothing to roll back to yet
+        return _run_to_end(trainer, hooks, dataset, game, origin, quiet)
 
 
 def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = False, quiet: bool = False) -> Path:
@@ -127,10 +136,14 @@ def resume(run: str | Path, overrides: Sequence[str] = (), *, force: bool = Fals
         return resume_group(GroupFolder(run), overrides, force=force, quiet=quiet)
     folder = RunFolder(run)
     folder.require_run()
-    saved = folder.read_config()
-    cfg = make_config(base=saved, overrides=overrides)
-    with threads(cfg.train.threads):
-        return _resume(folder, saved, cfg, overrides, force=force, quiet=quiet)
+    info = distributed.from_env()
+    with contextlib.ExitStack() as held:
+        if info.is_main:  # taken before anything is read: a live run's files are never judged or cut
+            held.enter_context(folder.lock())
+        saved = folder.read_config()
+        cfg = make_config(base=saved, overrides=overrides)
+        with threads(cfg.train.threads):
+            return _resume(folder, saved, cfg, overrides, force=force, quiet=quiet)
 
 
 def _resume(folder: RunFolder, saved: dict, cfg: Config, overrides: Sequence[str], *, force: bool, quiet: bool) -> Path:
@@ -169,7 +182,7 @@ def _resume(folder: RunFolder, saved: dict, cfg: Config, overrides: Sequence[str
             ) from None
     hooks = run_hooks(folder, cfg, dataset, trainer, state)
     if info.is_main:  # rank 0 alone touches the folder: cut logs and samples back, rewrite the config
-        folder.samples_dir.mkdir(exist_ok=True)
+        folder.make_dirs()
         hooks.restore(state)
         folder.write_config(to_dict(cfg))
     distributed.barrier(info)

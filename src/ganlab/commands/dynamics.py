@@ -13,7 +13,7 @@ from typing import Any
 
 from ganlab.commands import subcommand
 from ganlab.errors import GanlabError
-from ganlab.serial import dumps
+from ganlab.serial import dumps, load_yaml_text
 
 
 def parse_named(text: str, what: str) -> str | dict[str, Any]:
@@ -30,7 +30,11 @@ def parse_named(text: str, what: str) -> str | dict[str, Any]:
         key, eq, value = item.partition("=")
         if not eq or not key:
             raise GanlabError(f"{what} {text!r}: {item!r} is not key=value", f"write e.g. --{what} {name}:key=value")
-        out[key.strip()] = yaml.safe_load(value)  # numbers, booleans and words, as in configs
+        try:
+            out[key.strip()] = load_yaml_text(value)  # numbers, booleans and words, as in configs
+        except yaml.YAMLError:
+            raise GanlabError(f"{what} {text[:60]!r}: cannot read the value of {key.strip()[:40]!r}",
+                              "write plain numbers or words") from None  # fmt: skip
     return out
 
 
@@ -64,8 +68,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def check_steps(steps: int, k: int) -> None:
+    """Refuse --steps whose path arrays would not fit in memory: the path, θ and its EMA are
+    float64 arrays of (steps + 1) rows of the 2k coordinates (θ, φ), kept about 4 times over."""
+    from ganlab.config import available_memory
+
+    need = (steps + 1) * (2 * k + 2) * 8 * 4
+    free, where = available_memory("cpu")
+    if free is not None and need > free:
+        raise GanlabError(f"--steps {steps} needs about {need / 2**30:.1f} GiB for the path, and {where} has {free / 2**30:.1f} GiB free",
+                          "lower --steps (raise --lr for the same time span)")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
+    from ganlab.commands import checks
     from ganlab.dynamics.simulate import Settings, run_named
+
+    checks.at_least(args.k, 1, "--k")
+    checks.at_least(args.jobs, 1, "--jobs")
+    check_steps(args.steps, args.k)
+    if args.out is not None:
+        checks.output_folder(args.out)  # before the simulation, not after it
 
     settings = Settings(method=args.method, steps=args.steps, lr=args.lr, lr_d=args.lr_d, lr_g=args.lr_g,
                         n_critic=args.n_critic, ema=args.ema)

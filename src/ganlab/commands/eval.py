@@ -36,9 +36,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Load the run, evaluate, print one line per value, optionally save JSON. Returns the exit code."""
     from ganlab.api import load_run
+    from ganlab.commands import checks
     from ganlab.metrics import save_result
     from ganlab.train.folder import GroupFolder
 
+    # every argument is checked before the run is loaded and anything evaluated
+    checks.at_least(args.n, 2, "--n")
+    checks.at_least(args.batch_size, 1, "--batch-size")
+    checks.device(args.device)
+    if args.out:
+        checks.output_file(args.out, "--out", (".json",))
+    if args.feature_weights:
+        checks.torch_file(args.feature_weights, "--feature-weights")
     if GroupFolder(args.run).is_group():
         return _run_group(args)
     result = _evaluate(load_run(args.run), args)

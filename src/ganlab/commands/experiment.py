@@ -29,6 +29,12 @@ def run(args: argparse.Namespace) -> int:
         for name, exp in EXPERIMENTS.items():
             print(f"  {name:<{width}}  {exp.title}")
         return 0
+    from ganlab.commands import checks
+
+    checks.at_least(args.seeds, 1, "--seeds")
+    if args.out is not None:
+        checks.output_folder(args.out)
+    EXPERIMENTS.get(args.name)  # an unknown name is refused before anything runs
     out = run_experiment(args.name, quick=args.quick, seeds=args.seeds, out=args.out)
     print(f"wrote {out}/README.md")
     return 0

@@ -23,10 +23,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ganlab.commands import checks
     from ganlab.experiments.studies import localized_study, ssl_study, tangent_study
 
     if args.seeds is not None and args.seeds < 1:
         raise GanlabError(f"--seeds must be ≥ 1, got {args.seeds}", "pass --seeds 1 or more")
+    checks.output_folder(args.out)
+    if args.localized is not None:
+        if args.study != "ssl":
+            raise GanlabError(f"--localized is an input of the ssl study, not of {args.study}", "drop --localized")
+        from ganlab.geometry.localized import load_localized
+
+        load_localized(checks.input_file(args.localized, "--localized"))  # a file that does not load is refused before any output
     start = time.process_time()
     if args.study == "tangents":
         tangent_study(args.quick, args.seeds or 2, args.out)

@@ -17,6 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ganlab.commands import checks
+
+    if args.out is not None:
+        checks.output_file(args.out, "--out", (".html", ".htm"))
     target = write_report(args.path, args.out)
     print(f"wrote {target}")
     return 0

@@ -33,11 +33,23 @@ def add_parser(sub: Any, epilog: str) -> None:
                    help="conditional runs: samples of class C only (default: one row per class)")  # fmt: skip
 
 
+def _exists(text: str) -> bool:
+    try:
+        return Path(text).exists()
+    except OSError:  # a name too long for a path is an override, not a file
+        return False
+
+
 def run_train(args: argparse.Namespace) -> int:
     from ganlab.api import dry_run, resume, train
     from ganlab.config import make_config, to_dict
 
     if args.resume:
+        if args.out is not None:
+            raise GanlabError(f"--out cannot be combined with --resume: {args.resume} is trained further in its own folder",
+                              "drop --out (copy the folder first to branch a run off it)")  # fmt: skip
+        if args.overwrite:
+            raise GanlabError("--overwrite cannot be combined with --resume", "drop one of them")
         if args.config and "=" not in args.config:
             raise GanlabError(
                 "a config file cannot be given with --resume", "the run keeps its own config; pass key=value overrides instead"
@@ -48,13 +60,13 @@ def run_train(args: argparse.Namespace) -> int:
         out = resume(args.resume, overrides, force=args.force, quiet=args.quiet)
     else:
         config, overrides = args.config, list(args.overrides)
-        if config is not None and "=" in config and not Path(config).exists():
+        if config is not None and "=" in config and not _exists(config):
             config, overrides = None, [config, *overrides]
         cfg = make_config(config, overrides)
         if args.dry_run:
-            import yaml
+            from ganlab.serial import dump_yaml
 
-            print(yaml.safe_dump(to_dict(cfg), sort_keys=False), end="")
+            print(dump_yaml(to_dict(cfg)), end="")
             dry_run(cfg, args.out, args.overwrite)
             return 0
         out = train(cfg, args.out, overwrite=args.overwrite, quiet=args.quiet)
@@ -83,15 +95,18 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pdf", ".svg", ".npy")  # pictures matplotlib writes; .npy the raw array
+
+
 def run_sample(args: argparse.Namespace) -> int:
 
     from ganlab.api import load_run
+    from ganlab.commands import checks
     from ganlab.train.folder import GroupFolder
     from ganlab.train.hooks import draw_latent, save_samples
 
-    if args.n < 1:
-        raise GanlabError(f"--n must be at least 1, got {args.n}")
-    out = Path(args.out)
+    checks.at_least(args.n, 1, "--n")
+    out = checks.output_file(args.out, "--out", SAMPLE_SUFFIXES)
     if GroupFolder(args.run).is_group():
         return _sample_group(args, out)
     run = load_run(args.run)

@@ -1,4 +1,4 @@
-"""Checkpoints: written atomically, loaded without executing code, checked for their schema.
+"""Checkpoints: written atomically, loaded without executing code, checked for their schema and checksum.
 
 A checkpoint is a ``torch.save`` of plain containers and tensors only, so it loads with
 ``torch.load(weights_only=True)``: a file carrying a pickle that would run code is refused.
@@ -8,6 +8,7 @@ so a crash or a full disk leaves either the old file or the new one, never half 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import pickle
@@ -20,31 +21,65 @@ from typing import Any
 import torch
 
 from ganlab.errors import GanlabError
-from ganlab.serial import atomic_write_bytes
+from ganlab.serial import atomic_write_bytes, carries_code
 
 SCHEMA = 1  # bump when the layout of a checkpoint changes
 _NAME = re.compile(r"^step_(\d{8})\.pt$")
 _PARTIAL = re.compile(r"^\..+\.tmp-\d+$")  # what atomic_write_bytes leaves behind when killed mid-write
 BEST = "best.pt"  # the best checkpoint by train.best_metric; its name keeps it out of pruning
 
+DIGEST = "sha256"  # the key of the payload's checksum inside a checkpoint
+
+
+def _feed(h: Any, obj: Any) -> None:
+    """Feed ``obj`` to the hash ``h`` canonically: every container's shape and keys, every
+    tensor's dtype, shape and raw bytes, every other leaf's repr (exact for floats)."""
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous()
+        h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        if t.numel():
+            h.update(t.reshape(-1).view(torch.uint8).numpy())
+    elif isinstance(obj, dict):
+        h.update(f"D{len(obj)}".encode())
+        for k, v in obj.items():
+            _feed(h, k)
+            _feed(h, v)
+    elif isinstance(obj, (list, tuple)):
+        h.update(f"{'L' if isinstance(obj, list) else 'U'}{len(obj)}".encode())
+        for v in obj:
+            _feed(h, v)
+    else:
+        h.update(f"{type(obj).__name__}:{obj!r};".encode())
+
+
+def digest(state: dict[str, Any]) -> str:
+    """sha256 of a checkpoint's payload (everything but the digest itself), as hex."""
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in state.items() if k != DIGEST})
+    return h.hexdigest()
+
+
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> bytes:
-    """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema;
-    returns the bytes written, so that a copy (best.pt) costs no second serialisation."""
+    """Serialise ``state`` (plain containers and tensors) atomically, stamped with the schema
+    and the sha256 of its payload (``digest``, verified on load: torch.load checks no CRC, so
+    a flipped bit would otherwise load silently); returns the bytes written, so that a copy
+    (best.pt) costs no second serialisation."""
+    payload = {"schema": SCHEMA, **state}
+    payload[DIGEST] = digest(payload)
     buf = io.BytesIO()
-    torch.save({"schema": SCHEMA, **state}, buf)
+    torch.save(payload, buf)
     data = buf.getvalue()
     atomic_write_bytes(path, data, what="checkpoint")
     return data
 
 
-def _unpickling_reason(err: Exception) -> tuple[bool, str]:
-    """(whether the file names code to run, the informative part of torch's long message)."""
-    text = str(err)
-    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
-    if found:
-        return True, f"it imports {found.group(1)}"
-    found = re.search(r"WeightsUnpickler error:\s*([^\n]+)", text)
-    return False, (found.group(1) if found else text.strip().split("\n")[0])[:120]
+def _unpickling_reason(path: Path) -> tuple[bool, str]:
+    """(whether the file carries code to run, what it imports) for a file torch's weights-only
+    unpickler refused — judged on the file itself, not on torch's wording (``carries_code``)."""
+    found = carries_code(path)
+    if found is None:
+        return False, "its pickle stream does not parse"
+    return bool(found), f"it imports {', '.join(found[:3])}" if found else "no code found"
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -58,8 +93,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             # either loaded or refused below, with one line
             warnings.simplefilter("ignore")
             state = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        runs_code, reason = _unpickling_reason(err)
+    except pickle.UnpicklingError:
+        runs_code, reason = _unpickling_reason(path)
         if runs_code:
             raise GanlabError(
                 f"refusing to load {path}: it contains objects that could run code ({reason})",
@@ -78,6 +113,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             f"checkpoint {path} has schema {state['schema']}, this ganlab reads schema {SCHEMA}",
             "use the ganlab version that wrote it",
         )
+    stored = state.pop(DIGEST, None)  # checkpoints of ganlab versions before the digest carry none
+    if stored is not None and stored != digest(state):
+        raise GanlabError(f"checkpoint {path} fails its sha256 checksum (its content changed after it was written)",
+                          "delete it and resume from an earlier checkpoint")  # fmt: skip
     return state
 
 

@@ -5,6 +5,11 @@
     checkpoints/       step_*.pt (the newest train.keep_checkpoints) and best.pt
     samples/           step_*.png sample grids along training
     samples.png        losses.png  metrics.json   at the end of the run
+    .lock              the writer's lock (``ganlab.train.lock``): the PID of the process training it
+
+A run folder is built under a temporary sibling ``.NAME.new-PID`` and renamed into place
+(``build_atomically``), so a kill leaves it absent or complete; a resume deletes every
+temporary file a killed atomic write left anywhere in it (``clean_partials``).
 
 A group of runs (``train.runs = N``) is a folder with the group's config.yaml, a summary over
 its runs (summary.json, summary.md) and one ordinary run folder per seed, ``seed-S/``, whose
@@ -13,20 +18,102 @@ config is the group's with ``train.runs = 1`` and ``train.seed = S``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ganlab.config import load_yaml
 from ganlab.errors import GanlabError
-from ganlab.serial import atomic_write_bytes, read_json, write_json
+from ganlab.serial import atomic_write_bytes, dump_yaml, read_json, write_json
 from ganlab.train import checkpoint as ckpt
+from ganlab.train.lock import FolderLock, lock_folder, try_lock
 
 _SAMPLE_NAME = re.compile(r"^step_(\d{8})\.png$")
+_PARTIAL = re.compile(r"^\..+\.tmp-\d+$")  # what serial.atomic_write_bytes leaves behind when killed mid-write
+_SIBLING = re.compile(r"^\.(.+)\.(new|old)-\d+$")  # a folder being built, or a replaced one being deleted
+
+
+def _clear_stale_siblings(path: Path) -> None:
+    """Delete what killed builds of ``path`` left beside it (``.NAME.new-PID``, ``.NAME.old-PID``):
+    one whose lock nobody holds belongs to a dead process."""
+    if not path.parent.is_dir():
+        return
+    for p in path.parent.iterdir():
+        m = _SIBLING.match(p.name)
+        if not (m and m.group(1) == path.name and p.is_dir()):
+            continue
+        lock = try_lock(p) if (p / ".lock").exists() else None
+        if lock is not None or not (p / ".lock").exists():
+            shutil.rmtree(p, ignore_errors=True)
+        if lock is not None:
+            lock.release()
+
+
+def build_atomically(path: str | Path, overwrite: bool, fill: Callable[[Path], None]) -> FolderLock:
+    """Create the folder ``path`` complete or not at all: ``fill`` writes its contents under a
+    temporary sibling ``.NAME.new-PID`` (locked from the start), which is then renamed to
+    ``path``. A folder it replaces (``overwrite``) is locked first — refused while another
+    process holds it — renamed aside and deleted after. A kill at any moment leaves ``path``
+    absent, the old folder, or the new one complete; leftovers beside it are cleared by the
+    next build. Returns the lock of the new folder, held."""
+    path = Path(path)
+    old_lock = lock_folder(path) if overwrite and path.is_dir() and any(path.iterdir()) else None
+    tmp = path.parent / f".{path.name}.new-{os.getpid()}"
+    lock: FolderLock | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale_siblings(path)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        lock = lock_folder(tmp)
+        fill(tmp)
+        if old_lock is not None:
+            aside = path.parent / f".{path.name}.old-{os.getpid()}"
+            path.replace(aside)
+            tmp.replace(path)
+            old_lock.release()
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            try:
+                tmp.replace(path)  # replaces an empty folder, refuses a non-empty one
+            except OSError:
+                raise GanlabError(f"output folder {path} already exists",
+                                  f"resume it with `ganlab train --resume {path}`, or choose another --out") from None  # fmt: skip
+    except OSError as err:
+        if lock is not None:
+            lock.release()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise GanlabError(f"cannot create output folder {path}: {err.strerror or err}", "choose a writable --out") from None
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if old_lock is not None:
+            old_lock.release()
+    lock.folder = path
+    return lock
+
+
+def clean_partials(folder: str | Path) -> list[Path]:
+    """Delete the temporary files atomic writes leave when killed (``.NAME.tmp-PID``), anywhere
+    in ``folder``; only the holder of its lock may call it. Returns what was deleted."""
+    gone = []
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if _PARTIAL.match(name):
+                p = Path(root) / name
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    gone.append(p)
+    return gone
 
 
 class _In:
@@ -91,7 +178,13 @@ class RunFolder:
         out = self.path
         if out.exists() and not out.is_dir():
             raise GanlabError(f"output folder {out} is a file", "choose another --out")
-        if out.exists() and any(out.iterdir()):
+        probe = out.parent
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+            raise GanlabError(f"cannot create output folder {out}: {probe} is {'not writable' if probe.is_dir() else 'not a folder'}",
+                              "choose another --out")  # fmt: skip
+        if out.exists() and any(out.iterdir()) and not self.abandoned():
             if not overwrite:
                 raise GanlabError(
                     f"output folder {out} already exists",
@@ -100,20 +193,45 @@ class RunFolder:
             if not self.is_run():
                 raise GanlabError(f"refusing to overwrite {out}: it is not a ganlab run folder", "choose another --out")
 
-    def create(self, overwrite: bool) -> None:
-        """An empty run folder with its sub-folders (replacing a previous run when ``overwrite``)."""
+    def abandoned(self) -> bool:
+        """A folder an older ganlab began and was killed while making: empty sub-folders, no config."""
+        entries = list(self.path.iterdir()) if self.path.is_dir() else []
+        return bool(entries) and not self.is_run() and all(
+            p.name == ".lock" or (p.name in ("checkpoints", "samples") and p.is_dir() and not any(p.iterdir())) for p in entries
+        )
+
+    def create(self, overwrite: bool, config: dict) -> FolderLock:
+        """A new run folder holding ``config`` and its empty sub-folders (replacing a previous run
+        when ``overwrite``), created atomically (``build_atomically``); returns its lock, held."""
         self.check_new(overwrite)
-        if self.path.exists() and any(self.path.iterdir()):
-            shutil.rmtree(self.path)
+        if self.abandoned():
+            with lock_folder(self.path):
+                shutil.rmtree(self.path)
+
+        def fill(tmp: Path) -> None:
+            new = RunFolder(tmp)
+            new.write_config(config)
+            new.checkpoints.mkdir()
+            new.samples_dir.mkdir()
+
+        return build_atomically(self.path, overwrite, fill)
+
+    def lock(self) -> FolderLock:
+        """The folder's lock for a resume; a run of a group locks its group (the group trains it)."""
+        parent = GroupFolder(self.path.parent)
+        return lock_folder(parent.path, "group folder") if parent.is_group() else lock_folder(self.path)
+
+    def make_dirs(self) -> None:
+        """The sub-folders a resume writes into (a folder from an older ganlab may lack them)."""
         try:
-            self.checkpoints.mkdir(parents=True, exist_ok=True)
+            self.checkpoints.mkdir(exist_ok=True)
             self.samples_dir.mkdir(exist_ok=True)
         except OSError as err:
-            raise GanlabError(f"cannot create output folder {self.path}: {err.strerror}", "choose a writable --out") from None
+            raise GanlabError(f"cannot write into {self.path}: {err.strerror or err}", "check its permissions") from None
 
     def write_config(self, cfg: dict) -> None:
         # atomic: a kill while resuming must not leave a run whose config cannot be read
-        atomic_write_bytes(self.config, yaml.safe_dump(cfg, sort_keys=False).encode())
+        atomic_write_bytes(self.config, dump_yaml(cfg).encode())
 
     def write_metrics(self, result: dict[str, Any]) -> None:
         write_json(self.metrics, result)  # strict JSON: NaN becomes null

@@ -26,7 +26,7 @@ from ganlab.errors import GanlabError
 from ganlab.nets.modes import frozen_eval
 from ganlab.serial import atomic_write_bytes
 from ganlab.train.checkpoint import is_better, prune, save_checkpoint
-from ganlab.train.folder import RunFolder
+from ganlab.train.folder import RunFolder, clean_partials
 from ganlab.train.log import JsonlLog
 from ganlab.train.state import rng_kept
 from ganlab.train.trainer import Every, Trainer
@@ -217,6 +217,10 @@ class RunHooks:
         self.records = JsonlLog(self.folder.log)
         for bad in self.folder.cut_back(step):
             print(f"warning: set aside {bad.name}: it did not load", file=sys.stderr)
+        clean_partials(self.folder.path)  # temporary files of writes a kill interrupted, anywhere in the folder
+        # a kill between writing a checkpoint and pruning leaves one too many: keep_checkpoints holds again
+        keep = self.folder.checkpoint_path(step) if state else None
+        prune(self.folder.checkpoints, self.cfg.train.keep_checkpoints, protect=(keep,) if keep else ())
         best = state.get("best") if state else None
         if best and best.get("step") == step:
             path = self.folder.checkpoint_path(step)
