@@ -20,12 +20,13 @@ from typing import Any
 import torch
 
 from ganlab.api.common import finish, fit, make_trainer, nets_for, run_hooks
-from ganlab.config import RESUMABLE_CHANGES, Config, check_data, check_memory, diff, make_config, to_dict
+from ganlab.config import RESUMABLE_CHANGES, Config, check_data, diff, make_config, to_dict
 from ganlab.data import Dataset, load_dataset
 from ganlab.errors import GanlabError
 from ganlab.game import Game
 from ganlab.game.factory import make_game
 from ganlab.nets.stacked import stack
+from ganlab.resources import check_memory
 from ganlab.serial import atomic_write_bytes, dump_yaml, write_json
 from ganlab.stats import describe, text
 from ganlab.train import distributed

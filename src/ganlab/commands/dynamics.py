@@ -71,7 +71,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def check_steps(steps: int, k: int) -> None:
     """Refuse --steps whose path arrays would not fit in memory: the path, θ and its EMA are
     float64 arrays of (steps + 1) rows of the 2k coordinates (θ, φ), kept about 4 times over."""
-    from ganlab.config import available_memory
+    from ganlab.resources import available_memory
 
     need = (steps + 1) * (2 * k + 2) * 8 * 4
     free, where = available_memory("cpu")
