@@ -6,13 +6,14 @@ importing only those below it (checked by tests/test_layers.py):
 
     errors version                    the bottom: no other ganlab module
     registry                          named registries with "did you mean"
-    typed serial stats                strict dataclasses from plain values; JSON and atomic files; mean ± std ± CI
+    typed serial stats resources      strict dataclasses from plain values; JSON and atomic files; mean ± std ± CI; memory
     game nets data plots              the maths, architectures, data sets, pictures
     dynamics metrics                  Dirac GAN; metrics with their protocol
     config                            typed sections, validated against the registries
     train                             the one training loop, checkpoints, run folders
     geometry                          Localized GAN, Laplace–Beltrami (they train through train)
     api                               wires data + game + nets + Trainer + metrics
+    sweep                             grids of configs × seeds, each cell one group; local or Ray executors
     experiments report                the claims as experiments; HTML pages
     commands                          the sub-commands of the CLI
     cli                               parses and dispatches

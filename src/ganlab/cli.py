@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ganlab.commands import dynamics, experiment, geometry, listing, report, train
 from ganlab.commands import eval as eval_command
+from ganlab.commands import sweep as sweep_command
 from ganlab.errors import GanlabError
 
 EXIT_USER_ERROR = 2
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     geometry.add_parser(sub)
     experiment.add_parser(sub)
     report.add_parser(sub)
+    sweep_command.add_parser(sub)
     return p
 
 

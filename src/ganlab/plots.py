@@ -221,3 +221,40 @@ def save_portrait(theta: np.ndarray, theta_ema: np.ndarray, phi1: np.ndarray, pa
     path = Path(path)
     _save(fig, path, 90)
     return path
+
+
+# --- intervals -----------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Interval:
+    """One row of an interval plot: a mean with its interval (None where undefined) and the values behind it."""
+
+    label: str
+    mean: float | None
+    lo: float | None = None
+    hi: float | None = None
+    points: Sequence[float] = ()
+
+
+def save_intervals(rows: Sequence[Interval], path: str | Path, *, title: str = "", xlabel: str = "") -> None:
+    """One row per entry (top to bottom): the mean as a dot, its interval as a bar, each value behind it
+    as a small grey mark; a row without a mean is labelled n/a."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 1.2 + 0.35 * len(rows)))
+    for i, r in enumerate(rows):
+        y = len(rows) - 1 - i
+        pts = [p for p in r.points if p is not None and np.isfinite(p)]
+        if pts:
+            ax.plot(pts, [y] * len(pts), "|", color="0.55", ms=8)
+        if r.mean is None:
+            continue
+        if r.lo is not None and r.hi is not None:
+            ax.plot([r.lo, r.hi], [y, y], color="tab:blue", lw=2)
+        ax.plot([r.mean], [y], "o", color="tab:blue", ms=5)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r.label + ("" if r.mean is not None else " (n/a)") for r in reversed(rows)], fontsize=7)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    if title:
+        ax.set_title(title, fontsize=9)
+    _save(fig, path, 100)
