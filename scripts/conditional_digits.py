@@ -72,7 +72,8 @@ def main() -> None:
         "# Conditional GANs on the 8×8 digits",
         "",
         "Regenerate: `python scripts/conditional_digits.py "
-        + f"--seeds {args.seeds}" + (f" --steps {args.steps}" if args.steps else "") + "` (this file and the figure).",
+        + f"--seeds {args.seeds}" + (f" --steps {args.steps}" if args.steps else "")
+        + (f" --variants {' '.join(args.variants)}" if args.variants != list(VARIANTS) else "") + "` (this file and the figure).",
         "",
         f"Preset `configs/conditional_digits.yaml`, {steps} steps, {args.seeds} seeds per variant (one group of runs each), "
         "test split, 10,000 samples at balanced classes from the EMA generator. Values: mean ± std [95 % t-interval] over "
