@@ -1,0 +1,165 @@
+"""The 2-D mixture presets against PacGAN's Table 1: the sweep that chose them, and their test numbers.
+
+Two stages, each writing JSON under ``--out``; ``--doc`` renders docs/mixtures_2d.md from whatever
+JSON is there (nothing in the doc is typed by hand):
+
+1. ``--stage sweep``: each cell of ``CELLS`` (the preset plus overrides) trains as one group of
+   ``--sweep-seeds`` runs with seeds 100, 101, … (never the seeds of the final runs) and is
+   evaluated on the *validation* split every ``EVAL_EVERY`` steps (``train.eval_every``); the
+   test split is not read. The preset's settings are the cell and step with the best mean
+   validation HQ share among the cells that cover every mode.
+2. ``--stage final``: the preset as a user runs it, ``ganlab train configs/<name>.yaml
+   train.seed=S`` for S = 0 … ``--final-seeds``−1, each a lone run in this process with one
+   torch thread; its end-of-run evaluation on the test split (10,000 samples) and its CPU
+   seconds are recorded.
+
+    python scripts/mixtures_2d.py --stage sweep --data ring8 grid25
+    python scripts/mixtures_2d.py --stage final --data ring8 grid25
+    python scripts/mixtures_2d.py --doc
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganlab.api import train
+from ganlab.config import make_config
+from ganlab.experiments.modes import PUBLISHED  # VEEGAN and PacGAN Table 1 rows, with their ± s.e.
+from ganlab.serial import read_json, read_jsonl, write_json
+from ganlab.stats import describe, text
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_EVERY = 5000
+VALUES = ("modes", "hq", "reverse_kl")
+# the grid of each mixture: the preset's EMA decay against a slower one (the learning rate, batch, R1 γ and nets are
+# the independent reference's of issue 13; a wider grid is a matter of CPU time: add cells here)
+CELLS = {
+    "ring8": [[], ["train.ema=0.9999"], ["train.steps=30000"]],
+    "grid25": [[], ["train.ema=0.9999"], ["train.steps=40000"]],
+}
+TARGETS = {"ring8": (7.9, 0.97, 0.02), "grid25": (24.8, 0.95, 0.05)}  # issue 13: ahead of every Table 1 row
+
+
+def preset(name: str) -> Path:
+    return ROOT / "configs" / f"{name}.yaml"
+
+
+def machine() -> str:
+    load = os.getloadavg()[0]
+    return f"{platform.machine()}, {os.cpu_count()} cores, 1 torch thread per process, load average {load:.1f}"
+
+
+def sweep(name: str, scratch: Path, out: Path, seeds: int, only: list[int] | None = None) -> None:
+    """Train the cells (``only``: these indices, the others kept from an earlier sweep's JSON)."""
+    path = out / f"{name}_sweep.json"
+    cells = read_json(path)["cells"] if only and path.exists() else []
+    for i, over in enumerate(CELLS[name]):
+        if only and i not in only:
+            continue
+        folder = scratch / name / f"cell{i}"
+        extra = [f"train.runs={seeds}", "train.seed=100", f"train.eval_every={EVAL_EVERY}", "train.eval_n=10000",
+                 "eval.metrics=[mode_coverage]", "train.progress=false", "train.sample_every=0"]  # fmt: skip
+        cfg = make_config(str(preset(name)), [*over, *extra])
+        start = time.process_time()
+        train(cfg, folder, overwrite=True, quiet=True)
+        cpu = time.process_time() - start
+        curve: dict[int, dict[str, list[float]]] = {}
+        for run in sorted(folder.glob("seed-*")):
+            for rec in read_jsonl(run / "log.jsonl"):
+                if rec.get("event") == "eval" and rec.get("split") == "val":
+                    row = curve.setdefault(int(rec["step"]), {k: [] for k in VALUES})
+                    for k in VALUES:
+                        row[k].append(rec["values"][k])
+        cells[i:i + 1] = [{"overrides": over, "cpu_s_per_run": cpu / seeds, "curve": {s: {k: describe(v) for k, v in r.items()}
+                                                                                  for s, r in sorted(curve.items())}}]  # fmt: skip
+        print(f"{name} cell {i} {over}: {cells[i]['curve']}", flush=True)
+    write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": seeds, "cells": cells,
+                                           "machine": machine()})  # fmt: skip
+
+
+def final(name: str, scratch: Path, out: Path, seeds: int) -> None:
+    runs = []
+    for s in range(seeds):
+        cfg = make_config(str(preset(name)), [f"train.seed={s}", "train.progress=false"])
+        start, wall = time.process_time(), time.time()
+        folder = train(cfg, scratch / name / f"final-seed{s}", overwrite=True, quiet=True)
+        runs.append({"seed": s, "cpu_s": time.process_time() - start, "wall_s": time.time() - wall,
+                     "values": read_json(Path(folder) / "metrics.json")["values"]})  # fmt: skip
+        print(f"{name} seed {s}: {runs[-1]}", flush=True)
+    write_json(out / f"{name}_final.json", {"preset": str(preset(name).relative_to(ROOT)), "runs": runs, "machine": machine(),
+                                           "steps": make_config(str(preset(name))).train.steps})  # fmt: skip
+
+
+def render(out: Path, doc: Path) -> None:
+    lines = ["# 2-D mixtures: presets against PacGAN's Table 1", "",
+             "Generated by `python scripts/mixtures_2d.py --doc` from the JSON its `--stage sweep` and `--stage final` wrote "
+             "(see the script's docstring). HQ: share of samples within 3σ of their nearest mode; modes: modes with at least "
+             "one HQ sample; reverse KL: KL of the HQ mode histogram to uniform (VEEGAN / PacGAN protocol, "
+             "`ganlab.metrics.modes`). Values: mean ± sample std [95 % Student-t interval] over seeds; all numbers from the "
+             "EMA generator, 10,000 samples.", ""]  # fmt: skip
+    for name in ("ring8", "grid25"):
+        sw, fi = out / f"{name}_sweep.json", out / f"{name}_final.json"
+        if not sw.exists() and not fi.exists():
+            continue
+        lines += [f"## {name}", ""]
+        if sw.exists():
+            s = read_json(sw)
+            lines += [f"Sweep on the **validation** split: `{s['preset']}` plus each cell's overrides, {s['seeds']} seeds per cell "
+                      f"(100, 101, …) trained as one group; machine: {s['machine']}.", "",
+                      "| overrides | step | modes | HQ | reverse KL | CPU s per run |", "|---|---|---|---|---|---|"]  # fmt: skip
+            for c in s["cells"]:
+                for step, row in c["curve"].items():
+                    lines.append(f"| `{' '.join(c['overrides'])}` | {step} | " + " | ".join(text(row[k]) for k in VALUES)
+                                 + f" | {c['cpu_s_per_run']:.0f} |")  # fmt: skip
+            lines.append("")
+        if fi.exists():
+            f = read_json(fi)
+            vals = {k: describe([r["values"][k] for r in f["runs"]]) for k in VALUES}
+            cpu = [r["cpu_s"] for r in f["runs"]]
+            modes, hq, kl = TARGETS[name]
+            met = vals["modes"]["mean"] >= modes and vals["hq"]["mean"] >= hq and vals["reverse_kl"]["mean"] <= kl
+            lines += [f"Test split, `ganlab train {f['preset']} train.seed=S`, S = 0 … {len(f['runs']) - 1}, {f['steps']} steps, "
+                      f"one lone run each; CPU per run {np.mean(cpu):.0f} s (min {min(cpu):.0f}, max {max(cpu):.0f}); machine: "
+                      f"{f['machine']}.", "",
+                      "| method | modes | HQ | reverse KL |", "|---|---|---|---|",
+                      "| **ganlab preset** | " + " | ".join(text(vals[k]) for k in VALUES) + " |"]  # fmt: skip
+            lines += [f"| {src} | {cells[name][0]} | {cells[name][1]} % | {cells[name][2]} |" for src, cells in PUBLISHED]
+            lines += ["", f"Goal (ahead of every row of Table 1): ≥ {modes} modes, ≥ {hq:.0%} HQ, reverse KL ≤ {kl} — "
+                      + ("**met**." if met else "**not met**."), ""]  # fmt: skip
+    doc.write_text("\n".join(lines))
+    print(f"wrote {doc}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stage", choices=["sweep", "final"])
+    ap.add_argument("--data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
+    ap.add_argument("--sweep-seeds", type=int, default=3)
+    ap.add_argument("--final-seeds", type=int, default=5)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "mixtures_2d"))
+    ap.add_argument("--cells", type=int, nargs="+", help="sweep only these cells (indices), keep the others' JSON")
+    ap.add_argument("--scratch", default="runs/mixtures_2d", help="where the run folders go")
+    ap.add_argument("--doc", action="store_true", help="render docs/mixtures_2d.md from the JSON in --out")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(args.scratch)
+    for name in args.data:
+        if args.stage == "sweep":
+            sweep(name, scratch, out, args.sweep_seeds, args.cells)
+        elif args.stage == "final":
+            final(name, scratch, out, args.final_seeds)
+    if args.doc:
+        render(out, ROOT / "docs" / "mixtures_2d.md")
+
+
+if __name__ == "__main__":
+    main()
