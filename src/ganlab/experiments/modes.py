@@ -1,6 +1,6 @@
 """Mode-collapse benchmark (MISSION §7.2): every registered objective on ring8 and grid25.
 
-Base settings are the known-good 2-D preset configs/ring8.yaml (MLP width 64, depth 3,
+Base settings are the first 2-D preset (MLP width 64, depth 3,
 z ∈ R², batch 256, Adam 2e-4 β = (0.5, 0.999)); each objective adds the settings its paper
 or preset needs (table column "settings"). Scalar-output objectives without their own
 Lipschitz device get R1 γ = 1, as in the preset. Scored: the EMA generator (library default)

@@ -24,7 +24,8 @@ from ganlab.metrics import evaluate
 from ganlab.train import DivergenceError, Every, Trainer
 from ganlab.train.ema import EMA
 
-# ring8 preset (configs/ring8.yaml): the known-good 2-D settings every 2-D experiment starts from
+# the 2-D base every 2-D experiment starts from (the first ring8 preset; the tuned presets configs/ring8.yaml and
+# configs/grid25.yaml, docs/mixtures_2d.md, are not yet what the experiments train)
 POINTS_BASE = ("model.z_dim=2", "model.width=64", "train.batch_size=256", "train.progress=false")
 MODE_SAMPLES = 2500  # generated points per mode-coverage evaluation (PacGAN evaluates 2,500)
 
