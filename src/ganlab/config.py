@@ -26,6 +26,7 @@ from ganlab.data import DATASETS
 from ganlab.errors import GanlabError
 from ganlab.game.factory import make_game
 from ganlab.metrics import METRICS, check_options, value_direction, value_names
+from ganlab.metrics.context import check_features_ready
 from ganlab.nets import ARCHS, INIT_SCHEMES, NORMS, check_model
 from ganlab.registry import did_you_mean
 from ganlab.serial import YamlRefused, load_yaml_text
@@ -300,7 +301,8 @@ def _check_heads(m: ModelConfig, penalties: set[str]) -> None:
 
 def check_data(cfg: Config, dataset: Any) -> None:
     """What a run needs of its loaded data beyond a valid config: enough samples for a batch,
-    and what the chosen metrics need (mode centres). ``--dry-run`` calls it too."""
+    and what the chosen metrics need (mode centres, the weights file of their feature network,
+    e.g. Inception's). ``--dry-run`` calls it too."""
     t = cfg.train
     if t.batch_size > len(dataset.train):
         raise GanlabError(
@@ -309,6 +311,9 @@ def check_data(cfg: Config, dataset: Any) -> None:
         )
     check_labelled(cfg, dataset)
     _splits_needed(cfg, dataset)
+    during = [value_direction(t.best_metric)[0]] if t.best_metric else []  # the evaluations during training
+    check_features_ready(dict.fromkeys([*(cfg.eval.metrics if cfg.eval.metrics is not None else dataset.metrics), *during]),
+                         cfg.eval.features or dataset.features, fix="set eval.metrics=[] or eval.features to another network")  # fmt: skip
     for name in cfg.eval.metrics if cfg.eval.metrics is not None else dataset.metrics:
         need = METRICS.get(name).unusable(dataset)
         if need:

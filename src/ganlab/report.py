@@ -45,7 +45,7 @@ def data_uri(path: Path) -> str:
     kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}.get(path.suffix.lower())
     if kind is None:
         raise GanlabError(f"cannot embed {path}: not an image", "link PNG, JPEG or SVG figures")
-    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:{kind};base64," + base64.b64encode(_bytes(path)).decode("ascii")
 
 
 def _img(path: Path, caption: str = "") -> str:
@@ -55,9 +55,17 @@ def _img(path: Path, caption: str = "") -> str:
     return f'<figure><img alt="{_esc(caption or path.name)}" src="{data_uri(path)}">{cap}</figure>'
 
 
+def _bytes(path: Path) -> bytes:
+    """A file's bytes; a file that cannot be read (a folder in its place, no permission) is a one-line error naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise GanlabError(f"cannot read {path}: {err.strerror or type(err).__name__}", "check the file, or remove it") from None
+
+
 def _text(path: Path) -> str:
     """A text file for display; bytes that are not UTF-8 are shown replaced, never a crash."""
-    return path.read_bytes().decode("utf-8", errors="replace")
+    return _bytes(path).decode("utf-8", errors="replace")
 
 
 def _table(header: list[str], rows: Iterable[list[Any]]) -> str:
@@ -241,9 +249,9 @@ def render_experiment(folder: Path, level: int = 2) -> str:
         parts.append(markdown_to_html(_text(readme), folder))
     else:
         parts.append(f"<{h}>{_esc(folder.name)}</{h}>")
-        for md in sorted(folder.glob("*.md")):
+        for md in sorted(p for p in folder.glob("*.md") if p.is_file()):
             parts.append(markdown_to_html(_text(md), folder))
-        for png in sorted(folder.glob("*.png")):
+        for png in sorted(p for p in folder.glob("*.png") if p.is_file()):
             parts.append(_img(png, png.stem))
     if result:
         keep = {k: result[k] for k in ("experiment", "command", "quick", "seeds", "cpu_seconds", "wall_seconds", "ganlab_version",

@@ -9,7 +9,8 @@ crash leaves the old file or the new one, never half of one.
 YAML is read by ``load_yaml_text``: safe types only, no anchors or aliases (an alias bomb
 expands a few hundred bytes into gigabytes), no duplicate keys (the last one would win
 silently), at most ``YAML_DEPTH`` levels of nesting. ``carries_code`` tells whether a pickle
-(a torch file a weights-only load refused) would import anything beyond tensors.
+(a torch file a weights-only load refused) would import anything beyond tensors; ``refuse_code``
+turns that into the one-line refusal every loader of a user-given torch file gives first.
 """
 
 from __future__ import annotations
@@ -104,8 +105,12 @@ def read_jsonl(path: str | Path) -> list[dict]:
     p = Path(path)
     if not p.exists():
         return []
+    try:
+        data = p.read_bytes()
+    except OSError as err:  # a folder in the file's place, no permission, an I/O error
+        raise GanlabError(f"cannot read {p}: {err.strerror or type(err).__name__}", "check the file, or remove it") from None
     out = []
-    for line in p.read_bytes().splitlines():
+    for line in data.splitlines():
         try:
             record = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -239,3 +244,13 @@ def carries_code(path: str | Path) -> list[str] | None:
                     return None
                 break
     return [n for n in dict.fromkeys(found) if not _SAFE_GLOBAL.match(n)]
+
+
+def refuse_code(path: str | Path, what: str) -> None:
+    """A one-line refusal when torch file ``path`` (``what`` names it: a flag, "Inception
+    weights") carries a pickle that could run code (``carries_code``), judged before anything
+    unpickles it."""
+    found = carries_code(path)
+    if found:
+        raise GanlabError(f"refusing to load {what} {path}: the file could run code (it imports {', '.join(found[:3])[:80]})",
+                          "only load files written by ganlab or torch.save of plain tensors")  # fmt: skip

@@ -101,13 +101,10 @@ def input_file(text: str | os.PathLike, flag: str) -> Path:
 
 
 def torch_file(text: str | os.PathLike, flag: str) -> Path:
-    """An existing torch file whose pickle imports nothing but tensors (``serial.carries_code``):
+    """An existing torch file whose pickle imports nothing but tensors (``serial.refuse_code``):
     judged on the file, before anything loads it."""
-    from ganlab.serial import carries_code
+    from ganlab.serial import refuse_code
 
     path = input_file(text, flag)
-    found = carries_code(path)
-    if found:
-        raise GanlabError(f"refusing to load {flag} {path}: the file could run code (it imports {', '.join(found[:3])[:80]})",
-                          "only load files written by ganlab or torch.save of plain tensors")  # fmt: skip
+    refuse_code(path, flag)
     return path

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.data.base import Dataset, dataset
-from ganlab.data.images import default_holdout, hold_out, image_dataset, require_path, resize_images, short_error
+from ganlab.data.images import check_memory, default_holdout, hold_out, image_dataset, require_path, resize_images, short_error
 from ganlab.errors import GanlabError
 
 
@@ -178,9 +178,14 @@ def load_cifar(cfg: Any, which: str) -> Dataset:
         parts[split] = (x, y)
     x_train, y_train = parts["train"]
     x_test, y_test = parts["test"]
+    # the batches are uint8 at 32² (no larger than their files); what may not fit is the data set
+    # resized and as float32, and it is refused before that is allocated. A pickle's size does not
+    # bound its image count from below (protocol 2 written by Python 3 stores bytes ≥ 128 in two),
+    # so the count is taken from the batches themselves
+    size = cfg.resolution or 32
+    check_memory(which, len(x_train) + len(x_test), 3, size)
     n_val = default_holdout(len(x_train)) if cfg.val_size is None else cfg.val_size
     keep, held = hold_out(len(x_train), n_val, cfg.seed)
-    size = cfg.resolution or 32
     labels = {}
     if y_train is not None and y_test is not None:
         labels = {"train": y_train[keep], "val": y_train[held], "test": y_test}

@@ -1,12 +1,20 @@
-"""Data sets read from local files the user already has (nothing is downloaded)."""
+"""Data sets read from local files the user already has (nothing is downloaded).
+
+Before an array is read, the size its ``.npy`` header declares is checked against the memory
+available (as float32, what the samples become), so a file that would not fit is refused with
+one line instead of exhausting the machine.
+"""
 
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ganlab import resources
 from ganlab.data.base import Dataset, check_labels, dataset
 from ganlab.errors import GanlabError
 
@@ -93,11 +101,48 @@ def _read_array(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         raise GanlabError(f"cannot read {path} as .npz or .npy ({first})", "write the samples with numpy.savez(path, x=samples)") from None
 
 
+def declared_values(path: Path) -> int | None:
+    """Values of the samples array (``x``, or the only array) as its ``.npy`` header declares them,
+    read without the data; None when the header cannot be read (``_read_array`` then says why)."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                names = [n for n in z.namelist() if n.endswith(".npy")]
+                name = "x.npy" if "x.npy" in names else (names[0] if len(names) == 1 else None)
+                if name is None:
+                    return None
+                with z.open(name) as f:
+                    return _header_values(f)
+        with open(path, "rb") as f:
+            return _header_values(f)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, SyntaxError, TypeError):
+        return None
+
+
+def _header_values(f) -> int | None:
+    version = np.lib.format.read_magic(f)
+    read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read is None:
+        return None
+    shape = read(f)[0]
+    return math.prod(shape) if all(isinstance(k, int) and k >= 0 for k in shape) else None  # Python ints: no overflow
+
+
+def check_file_memory(path: Path) -> None:
+    """Refuse, before reading, samples whose float32 copy (4 bytes a value) exceeds the memory available."""
+    values = declared_values(path)
+    free, where = resources.available_memory("cpu")
+    if values is not None and free is not None and 4 * values > free:
+        raise GanlabError(f"{path} holds {values:,} values, {4 * values / 2**30:.1f} GiB as float32, and {where} has "
+                          f"{free / 2**30:.1f} GiB available", "use a smaller sample of the data")  # fmt: skip
+
+
 @dataset("npz", kind="file")
 def npz(cfg) -> Dataset:
     """Samples from a .npz file: array ``x`` (or the only array), points (N, D) or images (N, C, H, W);
     optional integer class labels ``y`` (N,) in 0 … K−1."""
     path = _require_file(cfg, "a .npz array")
+    check_file_memory(path)
     x, y = _read_array(path)
     data = validate_array(x, path)
     if y is not None:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.data.base import Dataset, dataset
-from ganlab.data.images import default_holdout, hold_out, image_dataset, require_path, short_error
+from ganlab.data.images import check_memory, default_holdout, hold_out, image_dataset, require_path, short_error
 from ganlab.errors import GanlabError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -91,6 +91,7 @@ def folder(cfg: Any) -> Dataset:
         paths = paths[: cfg.limit]
     classes = folder_labels(path, paths)
     size = cfg.resolution or 64  # DCGAN / LSUN / CelebA convention
+    check_memory(f"folder:{path.name}", len(paths), 3, size)  # every image is converted to RGB
     x = np.empty((len(paths), 3, size, size), np.uint8)
     _decode_all(paths, size, x)
     n_test = default_holdout(len(x))

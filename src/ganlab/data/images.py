@@ -5,7 +5,9 @@ Each format has its own module (``cifar``, ``stl10``, ``folder``); every loader 
 pixel value, 4× the uint8 files — CIFAR-10 train 50,000 × 3·32·32 × 4 B = 614 MB, STL-10
 unlabeled at 48² = 2.76 GB, CelebA (202,599) at 64² = 10 GB. The trainer moves the whole
 training tensor to the device, which is fastest when it fits; ``data.limit`` reads only the
-first N images of each file or folder.
+first N images of each file or folder. Before reading, each loader counts its images cheaply
+(file sizes, a folder listing) and ``check_memory`` refuses a data set whose float32 tensors
+would not fit in the memory available.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganlab import resources
 from ganlab.data.base import Dataset
 from ganlab.errors import GanlabError
 
@@ -31,6 +34,25 @@ def require_path(cfg: Any, what: str) -> Path:
     if not path.exists():
         raise GanlabError(f"data path {path} does not exist", "check data.path (nothing is downloaded: the files must be on disk)")
     return path
+
+
+def memory_needed(n: int, channels: int, size: int) -> int:
+    """Bytes of the float32 tensors of n images of channels × size × size: 4·n·C·size²
+    (a lower bound of what loading takes: the uint8 pixels and the decoder come on top)."""
+    return 4 * n * channels * size * size
+
+
+def check_memory(name: str, n: int, channels: int, size: int) -> None:
+    """Refuse, before anything is read, ``n`` images that would not fit in the memory available
+    (``resources.available_memory``) as float32 at ``size``×``size``; silent when it cannot be told."""
+    need = memory_needed(n, channels, size)
+    free, where = resources.available_memory("cpu")  # data is read into host memory, whatever device trains
+    if free is not None and need > free:
+        raise GanlabError(
+            f"{name} at {size}×{size}: {n:,} images × {channels}×{size}×{size} × 4 bytes (float32) need {need / 2**30:.1f} GiB "
+            f"in memory, and {where} has {free / 2**30:.1f} GiB available",
+            "lower data.resolution, or read fewer images with data.limit=N",
+        )
 
 
 def default_holdout(n: int) -> int:

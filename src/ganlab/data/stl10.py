@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.data.base import Dataset, dataset
-from ganlab.data.images import default_holdout, hold_out, image_dataset, require_path, resize_images
+from ganlab.data.images import check_memory, default_holdout, hold_out, image_dataset, require_path, resize_images
 from ganlab.errors import GanlabError
 
 STL_SIDE = 96
@@ -66,6 +66,8 @@ def stl10(cfg: Any) -> Dataset:
             )
         train_file, test_file = path, None
     size = cfg.resolution or 48  # SN-GAN (Miyato et al. 2018) and Sphere GAN train STL-10 at 48×48
+    counts = [f.stat().st_size // STL_BYTES for f in (train_file, test_file) if f is not None]  # the files are raw pixels
+    check_memory("stl10", sum(c if cfg.limit is None else min(c, cfg.limit) for c in counts), 3, size)
     x = read_stl_bin(train_file, cfg.limit, size)
     y = _read_stl_labels(train_file.with_name(train_file.name.replace("_X", "_y")), len(x))
     n_val = default_holdout(len(x)) if cfg.val_size is None else cfg.val_size

@@ -41,6 +41,7 @@ from ganlab.metrics import FEATURES
 from ganlab.metrics.tangents import forward_jacobian
 from ganlab.nets.mlp import MLPDiscriminator
 from ganlab.plots import save_image_grid
+from ganlab.serial import refuse_code
 from ganlab.train import Every, GenInput, Latent, Trainer
 from ganlab.train.checkpoint import load_checkpoint, save_checkpoint
 from ganlab.train.loader import BatchStream
@@ -129,6 +130,7 @@ def load_localized(path: str | Path) -> LocalizedGAN:
     p = Path(path)
     if not p.is_file():
         raise GanlabError(f"no Localized GAN at {p}", "train one with `ganlab geometry localized`")
+    refuse_code(p, "Localized GAN file")  # judged on the file before anything unpickles it
     state = load_checkpoint(p)
     if state.get("kind") != "localized_gan":
         raise GanlabError(f"{p} is not a Localized GAN file", "pass a localized.pt written by `ganlab geometry localized`")

@@ -11,7 +11,7 @@ network and the sha256 of its weights) rather than what we believe it used.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.features import FEATURES, FeatureNet
+from ganlab.metrics.features import FEATURES, FeatureNet, check_weights
 from ganlab.nets.modes import frozen_eval
 from ganlab.registry import Registry
 from ganlab.typed import build
@@ -38,7 +38,9 @@ class Metric:
     ``options``: the dataclass of its options (checked strictly, with did-you-mean, before any
     work). ``better``: value name → True when higher is better, for the values that can rank
     checkpoints (``train.best_metric``). ``needs``: attributes a data set must have (not None)
-    for the metric to apply, e.g. ``("centres",)`` for mode coverage.
+    for the metric to apply, e.g. ``("centres",)`` for mode coverage. ``features``: it reads
+    the evaluation's feature network, so that network's weights must be on disk before a run
+    starts (``check_features_ready``); False for metrics of samples, latents or D alone.
     """
 
     fn: Callable[..., dict[str, float]]
@@ -47,6 +49,7 @@ class Metric:
     needs: tuple[str, ...] = ()
     needs_what: str = ""  # the requirement in words, e.g. "a Gaussian mixture with known modes (ring8, grid25)"
     conditional: bool = False  # judges a class-conditional generator (its samples' requested classes)
+    features: bool = True  # reads the evaluation's feature network (features or logits)
 
     @property
     def summary(self) -> str:
@@ -72,12 +75,12 @@ METRICS: Registry[Metric] = Registry("metric")
 
 def metric(
     name: str, *, options: type = NoOptions, better: Mapping[str, bool] | None = None, needs: tuple[str, ...] = (),
-    needs_what: str = "", conditional: bool = False,
+    needs_what: str = "", conditional: bool = False, features: bool = True,
 ) -> Callable[[Callable[..., dict[str, float]]], Callable[..., dict[str, float]]]:
     """Register ``fn(fake, real, options)`` as metric ``name`` (see ``Metric``)."""
 
     def deco(fn: Callable[..., dict[str, float]]) -> Callable[..., dict[str, float]]:
-        METRICS.register(name)(Metric(fn, options, dict(better or {}), tuple(needs), needs_what, conditional))
+        METRICS.register(name)(Metric(fn, options, dict(better or {}), tuple(needs), needs_what, conditional, features))
         return fn
 
     return deco
@@ -86,6 +89,16 @@ def metric(
 def check_options(name: str, values: Mapping[str, Any] | None, where: str | None = None) -> Any:
     """Metric ``name``'s options built strictly from ``values``; a one-line error otherwise."""
     return METRICS.get(name).make_options(values, where or f"options of metric {name}")
+
+
+def check_features_ready(metrics: Iterable[str], features: str, options: Mapping[str, Any] | None = None, *, fix: str = "") -> None:
+    """Refuse, before any work, metrics that read feature network ``features`` (built with
+    ``options``) when the weights file it declares is missing or unusable (``check_weights``);
+    ``fix`` adds another way out (e.g. other metrics) to the one-line error."""
+    readers = [name for name in metrics if METRICS.get(name).features]
+    if readers:
+        who = f"metrics {', '.join(readers)} need" if len(readers) > 1 else f"metric {readers[0]} needs"
+        check_weights(features, options, who=who, fix=fix)
 
 
 def value_names() -> list[str]:

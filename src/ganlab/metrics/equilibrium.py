@@ -41,7 +41,7 @@ def discriminator_means(
     }
 
 
-@metric("equilibrium")
+@metric("equilibrium", features=False)
 def equilibrium(fake: Side, real: Side, o: object) -> dict[str, float]:
     """Mean σ(D) on real and generated samples (→ ½ at equilibrium), D the evaluation's discriminator."""
     D = fake.ctx.discriminator

@@ -11,24 +11,101 @@ each entry is a factory ``(**options) -> FeatureNet``.
   is the wrong network for 8×8 grey digits, so a domain classifier stands in for it.
 - ``inception``: the FID Inception network, registered in ``ganlab.metrics.inception``,
   weights from a local file.
+
+A factory that reads a weights file declares where (``loads_weights``), so that a run can
+check the file before any work (``check_weights``), not after training. Every weight
+file is judged before it is unpickled (``load_state_dict_file``): one whose pickle imports
+anything beyond tensors is refused as able to run code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import pickle
+import warnings
+import zipfile
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from ganlab.errors import GanlabError
 from ganlab.registry import Registry
+from ganlab.serial import refuse_code
 
 # Each entry is a factory (**options) -> FeatureNet
 FEATURES: Registry = Registry("feature network")
 
 DIGITS_WEIGHTS = "digits_classifier.pt"  # in ganlab/assets, written by scripts/train_digits_classifier.py
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightsFile:
+    """The weights file a feature network would read, declared next to its factory."""
+
+    path: Path
+    how: str  # how to provide the file (nothing is downloaded)
+    verify: Callable[[Path], None] | None = None  # a check beyond existence (e.g. a hash), raising GanlabError
+
+
+def loads_weights(locate: Callable[..., WeightsFile]) -> Callable[[F], F]:
+    """Declare, on a feature network's factory, the weights file it reads: ``locate(**options)``
+    with the factory's options gives its ``WeightsFile``, so that ``check_weights`` can judge
+    the file before any work."""
+
+    def deco(factory: F) -> F:
+        factory.weights_file = locate  # type: ignore[attr-defined]
+        return factory
+
+    return deco
+
+
+def check_weights(name: str, options: Mapping[str, Any] | None = None, *, who: str = "it needs", fix: str = "") -> None:
+    """Refuse, with one line, a feature network ``name`` (built with ``options``) whose declared
+    weights file is missing, could run code, or fails its own check; ``who`` says what needs the
+    network ("metric fid needs"), ``fix`` adds another way out. Networks without a weights file
+    pass. Reads the file's pickle opcodes (and whatever ``verify`` reads), never unpickles it."""
+    locate = getattr(FEATURES.get(name), "weights_file", None)
+    if locate is None:
+        return
+    weights = locate(**dict(options or {}))
+    if not weights.path.is_file():
+        raise GanlabError(f"{who} the {name} feature network, whose weights file {weights.path} does not exist",
+                          weights.how + (f"; or {fix}" if fix else ""))  # fmt: skip
+    refuse_code(weights.path, f"{name} weights")
+    if weights.verify is not None:
+        weights.verify(weights.path)
+
+
+def load_state_dict_file(path: str | Path, what: str) -> dict[str, torch.Tensor]:
+    """The state dict in torch file ``path`` (``what`` names it in errors), on the CPU.
+
+    The file is judged before it is unpickled (``serial.refuse_code``: what its pickle would
+    import, read from the opcodes), so a file that could run code gets that one-line refusal
+    whatever torch's weights-only unpickler would say; a file torch cannot read, or that holds
+    something other than named tensors, is a one-line error naming it.
+    """
+    path = Path(path)
+    refuse_code(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's warnings about old pickle protocols: the file loads or is refused below
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError,
+            AttributeError, TypeError, UnicodeDecodeError) as err:  # fmt: skip
+        first = (str(err).splitlines() or [type(err).__name__])[0][:100]
+        raise GanlabError(f"{what} {path} is corrupt or not a torch.save file ({first})", "pass the weights file itself") from None
+    if not isinstance(state, Mapping) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise GanlabError(f"{what} {path} does not hold a state dict (names → tensors)",
+                          "pass a file written by torch.save(net.state_dict())")  # fmt: skip
+    return dict(state)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -106,16 +183,23 @@ def digits_weights_path() -> Path:
     return Path(str(resources.files("ganlab") / "assets" / DIGITS_WEIGHTS))
 
 
-@FEATURES.register("digits")
-def digits(weights: str | Path | None = None) -> FeatureNet:
-    """The shipped digits classifier (or one at ``weights``), loaded with weights_only=True."""
+def _digits_weights(weights: str | Path | None = None, **_: Any) -> WeightsFile:
     path = Path(weights) if weights is not None else digits_weights_path()
+    return WeightsFile(path, "run `python scripts/train_digits_classifier.py` to write them")
+
+
+@FEATURES.register("digits")
+@loads_weights(_digits_weights)
+def digits(weights: str | Path | None = None) -> FeatureNet:
+    """The shipped digits classifier (or one at ``weights``), loaded as tensors only."""
+    declared = _digits_weights(weights)
+    path, how = declared.path, declared.how
     if not path.is_file():
-        raise GanlabError(
-            f"digits classifier weights not found at {path}",
-            "run `python scripts/train_digits_classifier.py` to write them",
-        )
+        raise GanlabError(f"digits classifier weights not found at {path}", how)
     net = DigitsClassifier()
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    try:
+        net.load_state_dict(load_state_dict_file(path, "digits classifier weights"))
+    except RuntimeError as err:  # missing or unexpected keys, wrong shapes
+        raise GanlabError(f"{path} does not hold the digits classifier ({str(err).splitlines()[0][:100]})", how) from None
     net.sha256 = sha256_file(path)
     return net.eval()

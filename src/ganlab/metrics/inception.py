@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganlab.errors import GanlabError
-from ganlab.metrics.features import FEATURES, FeatureNet, sha256_file
+from ganlab.metrics.features import FEATURES, FeatureNet, WeightsFile, load_state_dict_file, loads_weights, sha256_file
+from ganlab.serial import refuse_code
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 # Only the torch.hub prefix of the sha256 is published (REFERENCES §5.2: the file name ends
@@ -251,29 +252,50 @@ def default_weights_path() -> Path:
     return torch_home / "hub" / "checkpoints" / WEIGHTS_NAME
 
 
+def how_to_provide(missing: Path | None = None) -> str:
+    """Where the weights come from and the ways to point ganlab at them (nothing is downloaded);
+    ``missing`` is the path that was looked at, so the advice does not repeat it."""
+    default, named = default_weights_path(), os.environ.get(ENV_VAR)
+    if named and missing == Path(named):
+        where = f"then set {ENV_VAR} (now that path) to where it is"
+    else:
+        where = f"then put it at {'that path' if missing == default else default} or set {ENV_VAR}=/path/to/it"
+    return f"download {WEIGHTS_NAME} (pytorch-fid release 'fid_weights') on a machine with internet, {where}"
+
+
+def verify_hash(path: Path) -> str:
+    """The file's sha256, which must start with 6726825d (the FID network's); a one-line error otherwise."""
+    digest = sha256_file(path)
+    if not digest.startswith(SHA256_PREFIX):
+        raise GanlabError(
+            f"{path} is not the FID Inception weight file (sha256 {digest[:16]}…, expected {SHA256_PREFIX}…)",
+            f"use {WEIGHTS_NAME}; for tests on other weights pass check_hash=False (ganlab eval --no-hash-check)",
+        )
+    return digest
+
+
+def _weights(weights: str | Path | None = None, check_hash: bool = True, **_: object) -> WeightsFile:
+    """The file ``inception(weights=…)`` reads: its declaration for checks before any work."""
+    path = Path(weights) if weights is not None else default_weights_path()
+    return WeightsFile(path, how_to_provide(path), verify_hash if check_hash else None)
+
+
 def load_inception(weights: str | Path | None = None, *, check_hash: bool = True) -> FIDInception:
     """The FID Inception with weights from a local file; the file's sha256 must start with 6726825d.
 
     ``check_hash=False`` accepts any state dict with the right keys — for tests and benchmarks
     on random weights only; the result is then recorded with the file's real hash, never
-    mistaken for the FID network.
+    mistaken for the FID network. A file whose pickle could run code is refused first, with
+    or without the hash check.
     """
-    path = Path(weights) if weights is not None else default_weights_path()
+    path = _weights(weights).path
     if not path.is_file():
-        raise GanlabError(
-            f"FID Inception weights not found at {path}",
-            f"download {WEIGHTS_NAME} (pytorch-fid release 'fid_weights') on a machine with internet and "
-            f"pass its path, set {ENV_VAR}=/path/to/it, or put it at {default_weights_path()}",
-        )
-    digest = sha256_file(path)
-    if check_hash and not digest.startswith(SHA256_PREFIX):
-        raise GanlabError(
-            f"{path} is not the FID Inception weight file (sha256 {digest[:16]}…, expected {SHA256_PREFIX}…)",
-            f"use {WEIGHTS_NAME}; for tests on other weights pass check_hash=False",
-        )
+        raise GanlabError(f"FID Inception weights not found at {path}", f"{how_to_provide(path)} (or pass its path)")
+    refuse_code(path, "Inception weights")  # before the hash: "could run code" says more than "wrong file"
+    digest = verify_hash(path) if check_hash else sha256_file(path)
     net = FIDInception()
     try:
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        net.load_state_dict(load_state_dict_file(path, "Inception weights"))
     except (RuntimeError, KeyError) as err:
         raise GanlabError(
             f"{path} does not hold an FID Inception state dict ({str(err).splitlines()[0]})",
@@ -284,6 +306,7 @@ def load_inception(weights: str | Path | None = None, *, check_hash: bool = True
 
 
 @FEATURES.register("inception")
+@loads_weights(_weights)
 def inception(weights: str | Path | None = None, check_hash: bool = True) -> FeatureNet:
     """The FID Inception (TF 2015-12-05 graph), weights from a local file with a hash check."""
     return load_inception(weights, check_hash=check_hash)

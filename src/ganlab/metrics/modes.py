@@ -51,7 +51,7 @@ class ModeOptions:
 
 
 @metric("mode_coverage", options=ModeOptions, better={"modes": True, "hq": True, "reverse_kl": False}, needs=("centres",),
-        needs_what="a Gaussian mixture with known modes (ring8, grid25)")
+        needs_what="a Gaussian mixture with known modes (ring8, grid25)", features=False)
 def mode_coverage(fake: Side, real: Side, o: ModeOptions) -> dict[str, float]:
     """Modes covered, share of samples within 3σ of a mode, reverse KL to uniform (2-D mixtures)."""
     ds = fake.ctx.dataset

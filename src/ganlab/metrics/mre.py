@@ -82,7 +82,7 @@ class MREOptions:
     n: int | None = field(None, low=1)  # use only the first n reference examples
 
 
-@metric("mre", options=MREOptions, better={"mre": False})
+@metric("mre", options=MREOptions, better={"mre": False}, features=False)
 def mre(fake: Side, real: Side, o: MREOptions) -> dict[str, float]:
     """Minimum reconstruction error min_z ‖G(z) − x‖² of the reference split; ``n`` limits the examples."""
     ctx = real.ctx

@@ -51,7 +51,7 @@ class ParzenOptions:
     sigma: float | None = field(None, low=0, low_open=True)  # a fixed σ instead of choosing one on the validation split
 
 
-@metric("parzen", options=ParzenOptions, better={"parzen_ll": True})
+@metric("parzen", options=ParzenOptions, better={"parzen_ll": True}, features=False)
 def parzen(fake: Side, real: Side, o: ParzenOptions) -> dict[str, float]:
     """Parzen-window log-likelihood of the reference split; σ chosen on the validation split or given."""
     sigmas, sigma = o.sigmas, o.sigma

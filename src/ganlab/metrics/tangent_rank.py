@@ -25,7 +25,7 @@ class TangentOptions:
     mode: str = field("auto", choices=("auto", "forward", "reverse"))
 
 
-@metric("tangent_rank", options=TangentOptions, better={"tangent_erank": True})
+@metric("tangent_rank", options=TangentOptions, better={"tangent_erank": True}, features=False)
 def tangent_rank(fake: Side, real: Side, o: TangentOptions) -> dict[str, float]:
     """Needs the generator itself (not given samples); n Jacobians cost about n·z_dim forward passes."""
     ctx = fake.ctx
