@@ -11,8 +11,9 @@ import yaml
 
 from ganlab.cli import main
 from ganlab.config import make_config, to_dict
+from ganlab.errors import GanlabError
 from ganlab.sweep import prepare
-from ganlab.sweep.spec import cell_names, put
+from ganlab.sweep.spec import cell_names, load_spec, put
 from ganlab.train.folder import RunFolder
 from tests.sweep.conftest import TINY_BASE, write_spec
 
@@ -167,3 +168,14 @@ def test_a_cell_folder_made_with_other_threads_is_the_same_cell(tmp_path):
     RunFolder(cell.path).checkpoints.mkdir(parents=True)
     RunFolder(cell.path).write_config(made)
     assert [c.state for c in prepare(spec).cells] == ["resume", "new"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: &x [1, 2]\nb: *x\n", "alias"),
+    ("seeds: 2\nseeds: 3\n", "appears twice"),
+])  # fmt: skip
+def test_a_hostile_spec_is_refused_by_the_strict_loader(tmp_path, text, words):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    with pytest.raises(GanlabError, match=words):
+        load_spec(path)

@@ -40,6 +40,7 @@ from ganlab.data import load_dataset
 from ganlab.errors import GanlabError
 from ganlab.metrics import value_names
 from ganlab.registry import did_you_mean
+from ganlab.serial import YamlRefused, load_yaml_text
 from ganlab.train.folder import GroupFolder, RunFolder
 from ganlab.typed import build, field, short
 
@@ -88,9 +89,15 @@ def load_spec(path: str | Path) -> SweepSpec:
     p = Path(path)
     if not p.is_file():
         raise GanlabError(f"sweep SPEC {p} does not exist", "pass the path of a YAML file (see docs/sweeps.md)")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError):
+    try:  # the strict loader of configs: no aliases (no bombs), no duplicate keys, bounded depth
+        data = load_yaml_text(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise GanlabError(f"cannot read sweep SPEC {p}: {err.strerror or err}", "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise GanlabError(f"sweep SPEC {p} is not UTF-8 text", "pass a YAML file (see docs/sweeps.md)") from None
+    except YamlRefused as err:
+        raise GanlabError(f"sweep SPEC {p}: {err.problem}", "write every value out in full, each key once") from None
+    except yaml.YAMLError:
         raise GanlabError(f"sweep SPEC {p} is not valid YAML", "fix the syntax (indentation, colons, quotes)") from None
     if not isinstance(data, Mapping):
         raise GanlabError(f"sweep SPEC {p} must be a mapping with keys base, grid, list, seeds, out, metrics")
