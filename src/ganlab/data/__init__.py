@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from ganlab.data import cifar, digits, files, folder, stl10, toy  # noqa: F401  (registers the data sets)
+from ganlab.data import cifar, digits, files, folder, stacked, stl10, toy  # noqa: F401  (registers the data sets)
 from ganlab.data.base import DATASETS, KIND_DEFAULTS, Dataset, DataSpec, dataset
 from ganlab.typed import check
 

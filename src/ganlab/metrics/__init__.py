@@ -17,6 +17,7 @@ from ganlab.metrics import (  # noqa: F401  (importing a module registers its me
     mre,
     parzen,
     precision_recall,
+    stacked,
     tangent_rank,
 )
 from ganlab.metrics.context import (
