@@ -11,7 +11,7 @@ from ganlab import GanlabError
 from ganlab.api import load_run, resume, train
 from ganlab.cli import main
 from ganlab.config import make_config
-from ganlab.serial import read_jsonl
+from ganlab.serial import read_json, read_jsonl
 from ganlab.train import DivergenceError, Trainer
 from ganlab.train.checkpoint import BEST, list_checkpoints, load_checkpoint
 from tests.helpers import TINY_RUN, TINY_STREAMS, assert_same_weights, final_state, newest, one_error_line, without_time
@@ -233,3 +233,20 @@ def test_resume_cuts_sample_grids_and_partial_files_back_to_the_checkpoint(tmp_p
     assert (out / "samples" / "step_00000015.png").stat().st_size > 1000
     assert not [p for p in (out / "checkpoints").iterdir() if ".tmp-" in p.name]
     assert without_time(read_jsonl(full / "log.jsonl")) == without_time(read_jsonl(out / "log.jsonl"))
+
+
+def test_metrics_json_holds_the_data_floor_beside_the_generator(tmp_path):
+    """eval.floor (default on): the same metrics of held-out training images, as data_floor computes them."""
+    from ganlab.metrics.floor import data_floor
+
+    over = ["data.name=ring8", "data.n_points=2000", "model.z_dim=2", "model.width=8", "model.depth=1", "train.steps=5",
+            "train.progress=false", "eval.n=400"]
+    cfg = make_config(overrides=over)
+    out = train(cfg, tmp_path / "run", quiet=True)
+    saved = read_json(out / "metrics.json")["floor"]
+    run = load_run(out)
+    again = data_floor(run.dataset, list(run.dataset.metrics), n=400, seed=cfg.train.seed)
+    assert saved["values"] == again["values"] and saved["n"] == 400
+    assert "equilibrium" in saved["skipped"]  # it reads D, which real samples do not have
+    off = train(make_config(overrides=[*over, "eval.floor=false"]), tmp_path / "off", quiet=True)
+    assert "floor" not in read_json(off / "metrics.json")

@@ -122,6 +122,7 @@ class EvalConfig:
     features: str | None = field(None, resumable=True)  # feature network; None: the data set's default
     options: dict = field(default_factory=dict, resumable=True)  # per-metric options, e.g. {kid: {subsets: 50}}
     n: int = field(10_000, low=2, high=10_000_000, resumable=True)  # generated samples of the end-of-run evaluation (TTUR: ≥ 10,000)
+    floor: bool = field(True, resumable=True)  # also score held-out training images the same way: the data's own floor
 
 
 @dataclasses.dataclass

@@ -15,6 +15,7 @@ from ganlab.data import Dataset
 from ganlab.game import Game
 from ganlab.game.auxiliary import InfoGAN
 from ganlab.metrics import evaluate, value_direction
+from ganlab.metrics.floor import data_floor
 from ganlab.nets import build_nets
 from ganlab.serial import read_jsonl
 from ganlab.train.folder import RunFolder
@@ -66,6 +67,11 @@ def final_metrics(cfg: Config, trainer: Trainer, dataset: Dataset) -> dict[str, 
     if trainer.G_eval is not trainer.G:
         result["raw"] = {"values": of(trainer.G)["values"], "generator": "the raw G (its own BatchNorm statistics)"}
         result["generator"] = "the EMA of G's weights (BatchNorm statistics estimated for them)"
+    if cfg.eval.floor:  # what real data scores the same way: a FID of 6.4 means little without it
+        floor = data_floor(dataset, metrics_of(cfg, dataset), split="test", n=cfg.eval.n, seed=cfg.train.seed,
+                           features=cfg.eval.features, options=cfg.eval.options, device=str(trainer.device))  # fmt: skip
+        result["floor"] = {"values": floor["values"], "samples": "held-out training images in place of generated ones",
+                           "n": floor["protocol"].get("n_generated"), "skipped": floor.get("skipped", {})}  # fmt: skip
     return result
 
 

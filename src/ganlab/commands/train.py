@@ -92,6 +92,8 @@ def run_train(args: argparse.Namespace) -> int:
             print(("metrics (EMA generator): " if "raw" in metrics else "metrics: ") + line(metrics.get("values", {})))
             if "raw" in metrics:
                 print("metrics (raw generator): " + line(metrics["raw"]["values"]))
+            if metrics.get("floor", {}).get("values"):
+                print("data floor (held-out training images, same metrics): " + line(metrics["floor"]["values"]))
     return 0
 
 
