@@ -6,9 +6,11 @@ below report their operands like those written in a test.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
+import signal
 
 import numpy as np
 import torch
@@ -83,6 +85,33 @@ def one_error_line(capsys):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganlab: error: ") and "Traceback" not in err, err
     return lines[0]
+
+
+def cli_refuses(capsys, argv) -> str:
+    """``ganlab argv`` in-process exits 2 with one ``ganlab: error: …`` line; returns the line."""
+    from ganlab.cli import main
+
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    line = one_error_line(capsys)
+    assert code == 2, (argv, code, line)
+    return line
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """A hang becomes a failure instead of a stuck test suite."""
+
+    def expire(signum, frame):
+        raise TimeoutError(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def nan_d_loss(monkeypatch, bad_calls):

@@ -4,10 +4,8 @@ no traceback, no internal error, no hang. Runs in-process through ``ganlab.cli.m
 ``train --dry-run``, which checks everything a run checks before its first step.
 """
 
-import contextlib
 import dataclasses
 import os
-import signal
 import string
 import types
 import typing
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 
 from ganlab.cli import main
 from ganlab.config import DataConfig, ModelConfig, TrainConfig, specs
+from tests.helpers import deadline
 
 
 def _ranges() -> dict:
@@ -42,22 +41,6 @@ FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck
 BASE = ["data.name=ring8", "data.n_points=256", "model.z_dim=2", "model.width=8", "model.depth=1", "train.batch_size=16",
         "train.steps=5", "train.progress=false"]  # fmt: skip
 SEEN = {"overrides": 0, "yaml": 0, "data": 0}
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """A hang becomes a failure instead of a stuck test suite."""
-
-    def expire(signum, frame):
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_rejected(capsys, argv, what):

@@ -3,11 +3,9 @@ exit code 2 and one ``ganlab: error: …`` line, within a deadline (no hang), an
 lost or rewritten. Each call runs in-process through ``ganlab.cli.main``.
 """
 
-import contextlib
 import hashlib
 import os
 import pickle
-import signal
 
 import numpy as np
 import pytest
@@ -16,26 +14,10 @@ import torch
 from ganlab.api import train
 from ganlab.cli import main
 from ganlab.config import make_config
-from tests.helpers import one_error_line
+from tests.helpers import deadline, one_error_line
 
 BASE = ["data.name=ring8", "data.n_points=256", "model.z_dim=2", "model.width=8", "model.depth=1", "train.batch_size=16",
         "train.steps=10", "train.checkpoint_every=5", "train.sample_every=0", "train.progress=false", "eval.metrics=[]"]  # fmt: skip
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """A hang becomes a failure instead of a stuck test suite."""
-
-    def expire(signum, frame):
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def snapshot(folder):

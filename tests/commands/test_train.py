@@ -10,7 +10,7 @@ from ganlab import GanlabError
 from ganlab.cli import main
 from ganlab.train import DivergenceError
 from ganlab.train.checkpoint import load_checkpoint
-from tests.helpers import TINY_RUN, nan_d_loss, one_error_line
+from tests.helpers import TINY_RUN, cli_refuses, nan_d_loss, one_error_line
 
 # the bad-input cases (mostly --dry-run); the diverged run at the end trains tests.helpers.TINY_RUN
 TINY = ["data.name=ring8", "data.n_points=256", "model.z_dim=2", "model.width=8", "model.depth=1", "train.batch_size=16",
@@ -18,13 +18,7 @@ TINY = ["data.name=ring8", "data.n_points=256", "model.z_dim=2", "model.width=8"
 
 
 def error_line(capsys, argv):
-    capsys.readouterr()
-    code = main(argv)
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert code == 2, (argv, code, err)
-    assert len(lines) == 1 and lines[0].startswith("ganlab: error: ") and "Traceback" not in err, err
-    return lines[0]
+    return cli_refuses(capsys, argv)
 
 
 @pytest.mark.parametrize(

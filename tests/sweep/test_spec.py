@@ -15,18 +15,13 @@ from ganlab.errors import GanlabError
 from ganlab.sweep import prepare
 from ganlab.sweep.spec import cell_names, load_spec, put
 from ganlab.train.folder import RunFolder
+from tests.helpers import cli_refuses
 from tests.sweep.conftest import TINY_BASE, write_spec
 
 
 def refused(capsys, argv):
     """Run the CLI; it must exit 2 with one ``ganlab: error: …`` line and no traceback."""
-    capsys.readouterr()
-    code = main(argv)
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert code == 2, (argv, code, err)
-    assert len(lines) == 1 and lines[0].startswith("ganlab: error: ") and "Traceback" not in err, err
-    return lines[0]
+    return cli_refuses(capsys, argv)
 
 
 BAD = {
