@@ -63,7 +63,10 @@ def peak_rss_mb(setting: str, runs: int, device: str) -> float:
         "import resource, sys, torch; torch.set_num_threads(1); sys.path.insert(0, 'benchmarks'); import group_throughput as g; "
         f"tr = g.trainer(g.SETTINGS[{setting!r}], max(1, {runs}), {device!r}) if {runs} else None\n"
         "if tr is not None:\n    [tr.train_step() for _ in range(5)]\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child of a large parent
+        # would report the parent's peak (every group then "needed" 0 MB)
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')] if sys.platform == 'linux' else []\n"
+        "print(int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
