@@ -87,6 +87,20 @@ def one_error_line(capsys):
     return lines[0]
 
 
+def write_fake_cifar(folder, rng: np.random.Generator, n: int = 20):
+    """An extracted CIFAR-10 (``cifar-10-batches-py``): five training batches and a test batch of
+    ``n`` random images each, pickled as the original files are."""
+    import pickle
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"labels": rng.integers(0, 10, n).tolist(), "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8)}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    return folder
+
+
 def cli_refuses(capsys, argv) -> str:
     """``ganlab argv`` in-process exits 2 with one ``ganlab: error: …`` line; returns the line."""
     from ganlab.cli import main

@@ -11,7 +11,6 @@ is judged before it is unpickled.
 """
 
 import os
-import pickle
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from ganlab.config import DataConfig
 from ganlab.data import load_dataset
 from ganlab.metrics import FEATURES
 from ganlab.metrics.inception import ENV_VAR, WEIGHTS_NAME, load_inception
-from tests.helpers import one_error_line
+from tests.helpers import one_error_line, write_fake_cifar
 from tests.test_hostile import BASE, deadline
 
 TINY_IMAGES = ["model.width=8", "model.z_dim=8", "train.batch_size=8", "train.steps=2", "train.progress=false", "train.sample_every=0"]
@@ -66,13 +65,7 @@ def no_inception(tmp_path, monkeypatch):
 @pytest.fixture
 def cifar(tmp_path):
     """A tiny extracted CIFAR-10: five training batches and a test batch of 20 images each."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "cifar-10-batches-py"
-    folder.mkdir()
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {"labels": rng.integers(0, 10, 20).tolist(), "data": rng.integers(0, 256, (20, 3072), dtype=np.uint8)}
-        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
-    return folder
+    return write_fake_cifar(tmp_path / "cifar-10-batches-py", np.random.default_rng(0))
 
 
 @pytest.fixture

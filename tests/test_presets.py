@@ -4,7 +4,6 @@ the nets shrunk."""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from ganlab.data import load_dataset
 from ganlab.game.batch import Batch
 from ganlab.game.factory import make_game
 from ganlab.nets import build_nets
+from tests.helpers import write_fake_cifar
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 PRESETS = sorted(CONFIGS.glob("*.yaml"))
@@ -45,11 +45,7 @@ def test_every_zoo_objective_has_a_preset_named_after_it(name):
 def fake_data(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("images")
     rng = np.random.default_rng(0)
-    cifar = root / "cifar-10-batches-py"
-    cifar.mkdir()
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {"labels": rng.integers(0, 10, 20).tolist(), "data": rng.integers(0, 256, (20, 3072), dtype=np.uint8)}
-        (cifar / name).write_bytes(pickle.dumps(batch, protocol=2))
+    cifar = write_fake_cifar(root / "cifar-10-batches-py", rng)
     stl = root / "stl10_binary"
     stl.mkdir()
     rng.integers(0, 256, (40, 3, 96, 96), dtype=np.uint8).tofile(stl / "unlabeled_X.bin")
