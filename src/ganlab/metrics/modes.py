@@ -24,6 +24,14 @@ from ganlab.typed import field
 HQ_STDS = 3.0  # VEEGAN / PacGAN threshold for 2-D mixtures
 
 
+def kl_to_uniform(counts: np.ndarray) -> float:
+    """KL(p ‖ uniform over len(counts) bins) = Σ pₖ log(K pₖ), p = counts / Σ counts; 0 · log 0 = 0."""
+    counts = np.asarray(counts, np.float64)
+    p = counts / counts.sum()
+    nz = p > 0
+    return float((p[nz] * np.log(len(p) * p[nz])).sum())
+
+
 def mode_coverage_from_samples(x: np.ndarray, centres: np.ndarray, sigma: float, n_std: float = HQ_STDS) -> dict[str, float]:
     """Modes covered, share of HQ samples and reverse KL of the HQ mode histogram to uniform."""
     x, centres = np.asarray(x, np.float64), np.asarray(centres, np.float64)
@@ -31,12 +39,7 @@ def mode_coverage_from_samples(x: np.ndarray, centres: np.ndarray, sigma: float,
     nearest = d.argmin(1)
     hq = d[np.arange(len(x)), nearest] / sigma < n_std
     counts = np.bincount(nearest[hq], minlength=len(centres))
-    if counts.sum() == 0:
-        reverse_kl = float("nan")
-    else:
-        p = counts / counts.sum()
-        nz = p > 0  # 0 · log 0 = 0
-        reverse_kl = float((p[nz] * np.log(len(centres) * p[nz])).sum())
+    reverse_kl = kl_to_uniform(counts) if counts.sum() else float("nan")
     return {
         "modes": float((counts > 0).sum()),
         "n_modes": float(len(centres)),

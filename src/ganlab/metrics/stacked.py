@@ -28,6 +28,7 @@ from ganlab.errors import GanlabError
 from ganlab.metrics.context import Side, generate, metric
 from ganlab.metrics.features import FEATURES, DigitsClassifier, FeatureNet
 from ganlab.metrics.features import digits as digits_net
+from ganlab.metrics.modes import kl_to_uniform  # the reverse KL of the 2-D mixtures, one definition
 from ganlab.typed import field
 
 K = 1000  # 10 classes per channel, 3 channels
@@ -77,14 +78,6 @@ def modes_of(classes: np.ndarray) -> np.ndarray:
     """Mode 100·c₁ + 10·c₂ + c₃ of each row of (N, 3) channel classes."""
     c = np.asarray(classes, np.int64)
     return c[:, 0] * 100 + c[:, 1] * 10 + c[:, 2]
-
-
-def kl_to_uniform(counts: np.ndarray) -> float:
-    """KL(p ‖ uniform over len(counts) bins) = Σ pₖ log(K pₖ), p = counts / Σ counts; 0 · log 0 = 0."""
-    counts = np.asarray(counts, np.float64)
-    p = counts / counts.sum()
-    nz = p > 0
-    return float((p[nz] * np.log(len(p) * p[nz])).sum())
 
 
 def stacked_modes_from_classes(classes: np.ndarray) -> dict[str, float]:
