@@ -28,6 +28,8 @@ def _n_stages(resolution: int) -> tuple[int, int]:
 class DCGANGenerator(nn.Module):
     """z (B, z_dim) → x (B, channels, resolution, resolution) in [−1, 1] (tanh)."""
 
+    stack_layers = ("fc", "blocks")  # nets.grouped: forward is blocks(fc(z))
+
     def __init__(self, z_dim: int, channels: int, resolution: int, width: int = 64, norm: str = "batch",
                  n_classes: int | None = None) -> None:  # fmt: skip
         super().__init__()
@@ -50,6 +52,8 @@ class DCGANGenerator(nn.Module):
 
 class DCGANDiscriminator(nn.Module):
     """x (B, channels, resolution, resolution) → d (B, out_dim), LeakyReLU(0.2) throughout."""
+
+    stack_layers = ("net",)  # nets.grouped: forward is net(x)
 
     def __init__(
         self, channels: int, resolution: int, width: int = 64, out_dim: int = 1, norm: str = "none"

@@ -13,6 +13,8 @@ class MLPGenerator(nn.Module):
 
     ``n_classes``: its BatchNorm layers become conditional (forward(z, y))."""
 
+    stack_layers = ("net",)  # nets.grouped: forward is net(z)
+
     def __init__(self, z_dim: int, out_dim: int, width: int = 128, depth: int = 3, norm: str = "batch",
                  n_classes: int | None = None) -> None:  # fmt: skip
         super().__init__()
@@ -31,6 +33,9 @@ class MLPGenerator(nn.Module):
 
 class MLPDiscriminator(nn.Module):
     """x (B, in_dim) → d (B, out_dim): ``depth`` hidden LeakyReLU(0.2) layers of ``width``."""
+
+    stack_layers = ("net",)  # nets.grouped: forward is net(x.flatten(1))
+    stack_flatten_input = True
 
     def __init__(self, in_dim: int, width: int = 128, depth: int = 3, out_dim: int = 1, norm: str = "none") -> None:
         super().__init__()
