@@ -152,7 +152,8 @@ def compile_program(module: nn.Module) -> Program | None:
             return None
         for idx, layer in enumerate(seq):
             path = f"{seq_name}.{idx}"
-            if parametrize.is_parametrized(layer) or layer._forward_hooks or layer._forward_pre_hooks or getattr(layer, "conditional", False):
+            hooked = layer._forward_hooks or layer._forward_pre_hooks
+            if parametrize.is_parametrized(layer) or hooked or getattr(layer, "conditional", False):
                 return None
             if first:
                 flat = flatten_input or isinstance(layer, (nn.Linear, nn.BatchNorm1d, nn.LayerNorm))
@@ -163,7 +164,7 @@ def compile_program(module: nn.Module) -> Program | None:
             kind = type(layer)
             if kind is nn.Linear and flat:
                 step = _linear(key, layer.bias is not None)
-            elif kind in (nn.Conv2d, nn.ConvTranspose2d) and not flat and layer.padding_mode == "zeros" and not isinstance(layer.padding, str):
+            elif kind in (nn.Conv2d, nn.ConvTranspose2d) and not flat and layer.padding_mode == "zeros" and type(layer.padding) is tuple:
                 step = _conv(key, kind is nn.ConvTranspose2d)
             elif kind in (nn.BatchNorm1d, nn.BatchNorm2d) and (kind is nn.BatchNorm1d) == flat and layer.momentum is not None:
                 step = _batch_norm(key, layer.track_running_stats, flat)
