@@ -37,7 +37,7 @@ from ganlab.train.hooks import RunHooks
 from ganlab.train.lock import lock_folder
 from ganlab.train.optim import set_learning_rates
 from ganlab.train.state import threads
-from ganlab.train.trainer import Trainer
+from ganlab.train.trainer import Trainer, resolve_device
 
 CONVENTION = "mean and sample std (ddof 1) over the runs that did not diverge; 95 % interval of the mean, Student t"
 
@@ -59,6 +59,20 @@ def build_group(cfg: Config) -> tuple[Dataset, Game, torch.nn.Module, torch.nn.M
         Gs.append(G)
         Ds.append(D)
     return dataset, game, stack(Gs), stack(Ds)
+
+
+def batching_pays(cfg: Config, dataset: Dataset, game: Game) -> bool:
+    """Whether a group of these nets trains faster per run than its runs one after another.
+
+    Decided by measurement (benchmarks/RESULTS.md, ``group_throughput.py``): on a GPU a group
+    always pays; on a CPU a group of MLPs costs 0.5–0.9× per run of a lone run (ring8, N = 2 … 64),
+    but a group of convolutional nets 1.1–1.4× (the digits DCGAN: a CPU convolution is bound by
+    its arithmetic, and one grouped convolution over N runs is slower than N separate ones)."""
+    if resolve_device(cfg.train.device).type != "cpu":
+        return True
+    with torch.device("meta"):
+        G, D = nets_for(cfg, dataset, game)
+    return not any(isinstance(m, torch.nn.modules.conv._ConvNd) for net in (G, D) for m in net.modules())
 
 
 def check_size(cfg: Config, dataset: Dataset, game: Game) -> None:

@@ -70,8 +70,11 @@ def build(cfg: Config) -> tuple[Dataset, Game, nn.Module, nn.Module]:
 
 
 def in_memory(cfg: Config) -> tuple[Dataset, Trainer]:
-    """The data and a Trainer for ``cfg``, checked like a run but with no folder (experiments)."""
-    dataset, game, G, D = build(cfg)
+    """The data and a Trainer for ``cfg``, checked like a run but with no folder (experiments);
+    with ``train.runs = N`` the trainer of a group."""
+    from ganlab.api.groups import build_group
+
+    dataset, game, G, D = build_group(cfg) if cfg.train.runs > 1 else build(cfg)
     check_data(cfg, dataset)
     return dataset, make_trainer(cfg, dataset, game, G, D)
 

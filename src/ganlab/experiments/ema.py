@@ -14,7 +14,7 @@ import numpy as np
 
 from ganlab.experiments.base import Context, experiment
 from ganlab.experiments.tables import stat
-from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.plots import Panel, Series, save_panels
 
 SETUPS = {
@@ -38,18 +38,17 @@ def run(ctx: Context) -> None:
     for label, over in setups.items():
         per_seed = []
         finals: dict[str, dict[str, list[float]]] = {g: {"modes": [], "hq": [], "kl": []} for g in GENERATORS}
-        for seed in range(ctx.seeds):
-            cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", f"train.seed={seed}", "train.ema=0.999", *over])
+        cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", "train.seed=0", "train.ema=0.999", *over])
 
-            def measure(run, step: int) -> dict:  # noqa: ANN001
-                gens = {"raw G": run.trainer.G, "EMA 0.999": run.trainer.G_eval, "EMA 0.9999": run.extra_ema[0.9999].model}
-                out = {}
-                for name, G in gens.items():
-                    m = modes_of(G, run.dataset, seed=0)  # same z for all three generators
-                    out[name] = {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
-                return out
+        def measure(run, step: int) -> dict:  # noqa: ANN001
+            gens = {"raw G": run.trainer.G, "EMA 0.999": run.trainer.G_eval, "EMA 0.9999": run.extra_ema[0.9999].model}
+            out = {}
+            for name, G in gens.items():
+                m = modes_of(G, run.dataset, seed=0)  # same z for all three generators
+                out[name] = {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
+            return out
 
-            run_ = train_loop(cfg, every=every, callback=measure, extra_ema=(0.9999,), desc=f"ema {label} s{seed}")
+        for run_ in train_seeds(cfg, ctx.seeds, every=every, callback=measure, extra_ema=(0.9999,), desc=f"ema {label}"):
             per_seed.append(run_.history)
             last = run_.history[-1]
             for g in GENERATORS:

@@ -18,7 +18,7 @@ from ganlab.config import DataConfig
 from ganlab.data import load_dataset
 from ganlab.experiments.base import Context, experiment
 from ganlab.experiments.tables import stat
-from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import save_scatter_panels
 
@@ -44,8 +44,15 @@ PUBLISHED: list[tuple[str, dict[str, tuple[str, str, str]]]] = [
 
 def overrides_for(objective: str, data: str, steps: int, seed: int) -> list[str]:
     extra, _ = settings_for(objective)
-    return [*POINTS_BASE, f"data.name={data}", f"game.objective={objective}", f"train.steps={steps}", f"train.seed={seed}",
-            "train.ema=0.999", *extra]
+    return [
+        *POINTS_BASE,
+        f"data.name={data}",
+        f"game.objective={objective}",
+        f"train.steps={steps}",
+        f"train.seed={seed}",
+        "train.ema=0.999",
+        *extra,
+    ]
 
 
 def benchmark_row(objective: str, data: str, steps: int, seeds: int) -> tuple[dict[str, Any], Any]:
@@ -53,8 +60,7 @@ def benchmark_row(objective: str, data: str, steps: int, seeds: int) -> tuple[di
     and raw G) with its declared settings, and 1,000 points of seed 0's EMA generator (None if it diverged)."""
     vals: dict[str, list[float]] = {"modes": [], "hq": [], "reverse_kl": [], "raw_modes": [], "raw_hq": [], "cpu": []}
     notes, points = [], None
-    for seed in range(seeds):
-        run_ = train_loop(make(overrides_for(objective, data, steps, seed)), desc=f"{data} {objective} s{seed}")
+    for seed, run_ in enumerate(train_seeds(make(overrides_for(objective, data, steps, 0)), seeds, desc=f"{data} {objective}")):
         if run_.diverged:
             notes.append(f"seed {seed} diverged ({run_.diverged})")
             for k in ("modes", "hq", "reverse_kl", "raw_modes", "raw_hq"):
@@ -124,5 +130,8 @@ def run(ctx: Context) -> None:
         if not objs:
             continue
         centres = load_dataset(DataConfig(name=data, n_points=1000)).centres
-        save_scatter_panels([(obj, samples[(data, obj)]) for obj in objs], centres,
-                            ctx.figure(f"samples_{data}", f"{data}: 1,000 samples of seed 0's EMA generator per objective (red × = modes)"))
+        save_scatter_panels(
+            [(obj, samples[(data, obj)]) for obj in objs],
+            centres,
+            ctx.figure(f"samples_{data}", f"{data}: 1,000 samples of seed 0's EMA generator per objective (red × = modes)"),
+        )

@@ -13,7 +13,7 @@ import numpy as np
 
 from ganlab.experiments.base import Context, experiment
 from ganlab.experiments.tables import stat
-from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.plots import Panel, Series, save_panels
 
 WGAN_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
@@ -25,8 +25,17 @@ SETUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "RaSGAN": ("A", ("game.objective=rasgan",)),
     "WGAN-GP (n_D=5)": ("B", ("game.objective=wasserstein", "game.penalties=[{name: gp, lam: 10}]", *WGAN_OPT)),
     "WGAN-div (k=2, p=6, n_D=5)": ("B", ("game.objective=wasserstein", "game.penalties=[{name: wgan_div, k: 2, p: 6}]", *WGAN_OPT)),
-    "RaSGAN-GP (n_D=1)": ("B", ("game.objective=rasgan", "game.penalties=[{name: gp, lam: 10}]", "train.lr_d=1e-4",
-                                "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")),
+    "RaSGAN-GP (n_D=1)": (
+        "B",
+        (
+            "game.objective=rasgan",
+            "game.penalties=[{name: gp, lam: 10}]",
+            "train.lr_d=1e-4",
+            "train.lr_g=1e-4",
+            "train.betas_d=[0.0, 0.9]",
+            "train.betas_g=[0.0, 0.9]",
+        ),
+    ),
 }
 
 
@@ -42,14 +51,13 @@ def run(ctx: Context) -> None:
     rows = []
     for label, (group, over) in SETUPS.items():
         per_seed = []
-        for seed in range(ctx.seeds):
-            cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", f"train.seed={seed}", "train.ema=null", *over])
+        cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", "train.seed=0", "train.ema=null", *over])
 
-            def measure(run, step: int) -> dict:  # noqa: ANN001
-                m = modes_of(run.trainer.G, run.dataset, seed=0)
-                return {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
+        def measure(run, step: int) -> dict:  # noqa: ANN001
+            m = modes_of(run.trainer.G, run.dataset, seed=0)
+            return {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
 
-            run_ = train_loop(cfg, every=every, callback=measure, desc=f"{label} s{seed}")
+        for run_ in train_seeds(cfg, ctx.seeds, every=every, callback=measure, desc=label):
             per_seed.append(run_.history)
         histories[label] = per_seed
         final = [h[-1] for h in per_seed]

@@ -14,11 +14,16 @@ import numpy as np
 from ganlab.api import in_memory
 from ganlab.experiments.base import Context, experiment
 from ganlab.experiments.tables import stat
-from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_loop
+from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 
 SPHERE_OPT = ("model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
-GP_OPT = ("game.penalties=[{name: gp, lam: 10}]", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]",
-          "train.betas_g=[0.0, 0.9]")
+GP_OPT = (
+    "game.penalties=[{name: gp, lam: 10}]",
+    "train.lr_d=1e-4",
+    "train.lr_g=1e-4",
+    "train.betas_d=[0.0, 0.9]",
+    "train.betas_g=[0.0, 0.9]",
+)
 
 
 def timing(steps: int, d_out: int) -> list[dict]:
@@ -64,10 +69,9 @@ def run(ctx: Context) -> None:
     for d_out in dims:
         for moments in (1, 3, 5):
             vals: dict[str, list[float]] = {"modes": [], "hq": [], "kl": [], "cpu": []}
-            for seed in range(ctx.seeds):
-                cfg = make([*POINTS_BASE, "data.name=ring8", "game.objective=sphere", f"game.params={{moments: {moments}}}",
-                            f"model.d_out={d_out}", f"train.steps={steps}", f"train.seed={seed}", *SPHERE_OPT])  # fmt: skip
-                run_ = train_loop(cfg, desc=f"sphere R={moments} n={d_out} s{seed}")
+            cfg = make([*POINTS_BASE, "data.name=ring8", "game.objective=sphere", f"game.params={{moments: {moments}}}",
+                        f"model.d_out={d_out}", f"train.steps={steps}", "train.seed=0", *SPHERE_OPT])  # fmt: skip
+            for seed, run_ in enumerate(train_seeds(cfg, ctx.seeds, desc=f"sphere R={moments} n={d_out}")):
                 m = modes_of(run_.trainer.G_eval, run_.dataset, seed=seed) if not run_.diverged else {}
                 vals["modes"].append(m.get("modes", float("nan")))
                 vals["hq"].append(100 * m.get("hq", float("nan")))

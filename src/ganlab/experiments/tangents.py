@@ -24,8 +24,11 @@ def run(ctx: Context) -> None:
     datasets = ("ring8",) if ctx.quick else ("ring8", "grid25", "digits")
     rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, progress=False)
     values = ["erank", "rank", "sigma_max", "sigma_min", "modes", "hq", "reverse_kl"]
-    ctx.table("tangents", group_stats(rows, ["data", "penalty"], values),
-              title="Tangent rank and mode coverage, with and without the orthonormality penalty (mean ± std over seeds)")
+    ctx.table(
+        "tangents",
+        group_stats(rows, ["data", "penalty"], values),
+        title="Tangent rank and mode coverage, with and without the orthonormality penalty (mean ± std over seeds)",
+    )
     ctx.table("tangents_runs", rows, title="Tangent study, every run")
     for data in datasets:
         if (ctx.out / f"spectrum_{data}.png").is_file():
