@@ -116,7 +116,10 @@ def render(out: Path, doc: Path) -> None:
              "(see the script's docstring). HQ: share of samples within 3σ of their nearest mode; modes: modes with at least "
              "one HQ sample; reverse KL: KL of the HQ mode histogram to uniform (VEEGAN / PacGAN protocol, "
              "`ganlab.metrics.modes`). Values: mean ± sample std [95 % Student-t interval] over seeds; all numbers from the "
-             "EMA generator, 10,000 samples.", ""]  # fmt: skip
+             "EMA generator, 10,000 samples.", "",
+             "The library's defaults on these data sets are the presets (`ganlab.presets.DATA_DEFAULTS`, checked equal by "
+             "`tests/test_presets.py`): `ganlab train data.name=ring8` trains `configs/ring8.yaml`; a key you set wins, and "
+             "R1 joins only the objective the presets were chosen with (non-saturating).", ""]  # fmt: skip
     for name in ("ring8", "grid25"):
         sw, fi = out / f"{name}_sweep.json", out / f"{name}_final.json"
         if not sw.exists() and not fi.exists():

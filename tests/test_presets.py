@@ -112,3 +112,30 @@ def test_ring8_preset_covers_the_ring_on_a_reduced_budget(tmp_path):
     run = load_run(train(cfg, tmp_path / "ring8", quiet=True))
     values = evaluate(run.G_eval, run.dataset, metrics=["mode_coverage"], n=5000, seed=1)["values"]
     assert values["modes"] >= 7 and values["hq"] >= 0.5, values
+
+
+@pytest.mark.parametrize("name", ["ring8", "grid25"])
+def test_a_run_on_a_mixture_starts_from_its_tuned_preset(name):
+    """The library's defaults on a 2-D mixture are the preset chosen on the validation split."""
+    from ganlab.config import to_dict
+
+    assert to_dict(make_config(CONFIGS / f"{name}.yaml")) == to_dict(make_config(overrides=[f"data.name={name}"]))
+
+
+def test_data_defaults_yield_to_every_key_set_and_stay_off_other_data(tmp_path):
+    from ganlab.config import to_dict
+
+    cfg = make_config(overrides=["data.name=ring8", "train.lr_d=2.0e-4", "model.g_norm=batch"])
+    assert (cfg.train.lr_d, cfg.train.lr_g, cfg.model.g_norm, cfg.model.width) == (2e-4, 1e-3, "batch", 64)
+    assert [p["name"] for p in cfg.game.penalties] == ["r1"]
+    assert make_config(overrides=["data.name=ring8", "game.objective=hinge"]).game.penalties == []  # R1 joins its own objective only
+    assert make_config(overrides=["data.name=grid25", "game.penalties=[]"]).game.penalties == []
+    assert make_config(overrides=["data.name=grid25", "train={steps: 7}"]).train.steps == 7  # a section set as a mapping
+    nested = tmp_path / "mine.yaml"
+    nested.write_text("data: {name: ring8}\ntrain: {batch_size: 32}\n")
+    assert (make_config(nested).train.batch_size, make_config(nested).train.steps) == (32, 30000)
+    digits = make_config()
+    assert (digits.train.lr_d, digits.model.z_dim, digits.train.steps, digits.game.penalties) == (2e-4, 32, 8000, [])
+    saved = to_dict(make_config(overrides=["data.name=digits"]))  # a saved run's config sets every key:
+    saved["data"]["name"] = "ring8"  # resuming it never changes what it trained with
+    assert to_dict(make_config(base=saved))["train"] == saved["train"]

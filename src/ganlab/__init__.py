@@ -7,6 +7,7 @@ importing only those below it (checked by tests/test_layers.py):
     errors version                    the bottom: no other ganlab module
     registry                          named registries with "did you mean"
     typed serial stats resources      strict dataclasses from plain values; JSON and atomic files; mean ± std ± CI; memory
+    presets                           the defaults of a run on each data set (2-D mixtures)
     game nets data plots              the maths, architectures, data sets, pictures
     dynamics metrics                  Dirac GAN; metrics with their protocol
     config                            typed sections, validated against the registries

@@ -28,6 +28,7 @@ from ganlab.game.factory import make_game
 from ganlab.metrics import METRICS, check_options, value_direction, value_names
 from ganlab.metrics.context import check_features_ready
 from ganlab.nets import ARCHS, INIT_SCHEMES, NORMS, check_model
+from ganlab.presets import set_keys, with_data_defaults
 from ganlab.registry import did_you_mean
 from ganlab.serial import YamlRefused, load_yaml_text
 from ganlab.typed import build, field, resumable_keys, short, specs_of
@@ -213,14 +214,20 @@ def load_yaml(path: str | Path) -> dict:
 
 
 def make_config(path: str | Path | None = None, overrides: Sequence[str] = (), base: Mapping | None = None) -> Config:
-    """Defaults ← ``base`` (e.g. a saved run) ← YAML file ← dotted overrides, checked strictly."""
+    """Defaults (the data set's, ``presets.DATA_DEFAULTS``, then the fields') ← ``base`` (e.g. a saved run)
+    ← YAML file ← dotted overrides, checked strictly."""
     merged = to_dict(Config())
+    explicit: set[str] = set()
     if base:
         merged = _merge(merged, base, "")
+        explicit |= set_keys(base)
     if path is not None:
-        merged = _merge(merged, load_yaml(path), "")
+        loaded = load_yaml(path)
+        merged = _merge(merged, loaded, "")
+        explicit |= set_keys(loaded) if isinstance(loaded, Mapping) else set()
     for text in overrides:
         keys, value = parse_override(text)
+        explicit |= set_keys({keys[0]: value}) if len(keys) == 1 and isinstance(value, Mapping) else {".".join(keys[:2])}
         node = merged
         for i, key in enumerate(keys[:-1]):
             if key not in node:
@@ -235,7 +242,7 @@ def make_config(path: str | Path | None = None, overrides: Sequence[str] = (), b
         if len(keys) == 1 and isinstance(merged.get(keys[0]), dict) and not isinstance(value, Mapping):
             raise GanlabError(f'"{keys[0]}" is a section, not a value', f"set one of its keys, e.g. {keys[0]}.KEY=VALUE")
         node[keys[-1]] = value
-    return validate(build(Config, merged, "config"))
+    return validate(build(Config, with_data_defaults(merged, explicit), "config"))
 
 
 def validate(cfg: Config) -> Config:
