@@ -7,6 +7,10 @@ shared every launch perfectly would cost T₁ + N·(T − T₁) per group step �
 of T / (T₁/N + T − T₁). Every group size is measured interleaved with the lone run in rounds
 (the same machine load hits both), as the median over rounds; memory per run is the peak RSS
 of a fresh process training that group, minus that of a process with the data and no nets.
+"arithmetic ms/run" is the profiled self time of the matmul and convolution kernels per run and
+step — work no batching removes — and "bound" the speed-up a group would reach if everything
+else cost nothing (lone step / arithmetic per run). ``--compare-vmap`` times the same groups on
+the general ``vmap`` engine too (interleaved), the column "vmap engine".
 
     python benchmarks/group_throughput.py                       # ring8, N = 1 … 64
     python benchmarks/group_throughput.py --setting digits      # the digits default, N = 8
@@ -33,7 +37,7 @@ SETTINGS = {
 COMMON = ["train.progress=false", "eval.metrics=[]", "train.threads=1"]
 
 
-def trainer(setting: list[str], runs: int, device: str, batch: int | None = None):
+def trainer(setting: list[str], runs: int, device: str, batch: int | None = None, vmap: bool = False):
     from ganlab.api import in_memory
     from ganlab.api.groups import build_group
     from ganlab.config import make_config
@@ -44,7 +48,24 @@ def trainer(setting: list[str], runs: int, device: str, batch: int | None = None
         return in_memory(make_config(overrides=over))[1]
     cfg = make_config(overrides=[*over, f"train.runs={runs}"])
     dataset, game, G, D = build_group(cfg)
+    if vmap:  # the general engine: vmap over functional_call instead of the grouped kernels
+        for net in (G, D):
+            object.__setattr__(net, "_program", None)
     return Trainer(G, D, game, dataset.train, cfg.train)
+
+
+ARITHMETIC = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::mkldnn_convolution", "aten::convolution_backward"}
+
+
+def arithmetic_ms(tr, steps: int = 5) -> float:
+    """Self CPU time per step of the kernels that do the arithmetic (matmuls, convolutions),
+    from torch.profiler: what no batching can remove."""
+    from torch.profiler import profile
+
+    with profile() as prof:
+        for _ in range(steps):
+            tr.train_step()
+    return sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ARITHMETIC) / 1000 / steps
 
 
 def timed(tr, steps: int) -> float:
@@ -82,21 +103,25 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--compare-vmap", action="store_true", help="also time each group with the vmap engine, interleaved")
     args = ap.parse_args()
     torch.set_num_threads(1)
     setting = SETTINGS[args.setting]
     lone = trainer(setting, 1, args.device)
     groups = {n: trainer(setting, n, args.device) for n in args.sizes if n > 1}
+    vmapped = {n: trainer(setting, n, args.device, vmap=True) for n in groups} if args.compare_vmap else {}
     tiny = trainer(setting, 1, args.device, batch=1) if args.setting == "ring8" else None
-    for t in [lone, *groups.values(), *([tiny] if tiny else [])]:
+    for t in [lone, *groups.values(), *vmapped.values(), *([tiny] if tiny else [])]:
         timed(t, 3)  # warm-up: the first steps allocate
-    times: dict[str, list[float]] = {"lone": [], "batch1": [], **{str(n): [] for n in groups}}
+    times: dict[str, list[float]] = {"lone": [], "batch1": [], **{str(n): [] for n in groups}, **{f"vmap{n}": [] for n in vmapped}}
     for _ in range(args.rounds):
         times["lone"].append(timed(lone, args.steps))
         if tiny is not None:
             times["batch1"].append(timed(tiny, args.steps))
         for n, tr in groups.items():
             times[str(n)].append(timed(tr, max(3, args.steps // n)))
+        for n, tr in vmapped.items():
+            times[f"vmap{n}"].append(timed(tr, max(3, args.steps // n)))
     t_lone = statistics.median(times["lone"])
     t_fixed = statistics.median(times["batch1"]) if tiny is not None else None
     rows = []
@@ -106,20 +131,26 @@ def main() -> None:
         per_run = t_group / n
         ceiling = t_lone / (t_fixed / n + t_lone - t_fixed) if t_fixed is not None and t_lone > t_fixed else None
         mem = None if args.no_memory else (peak_rss_mb(args.setting, n, args.device) - base_mem) / n
+        arith = arithmetic_ms(lone if n == 1 else groups[n]) / n  # per run
+        vm = t_lone / (statistics.median(times[f"vmap{n}"]) / n) if n in vmapped else None
         rows.append({"runs": n, "group_ms": 1000 * t_group, "per_run_ms": 1000 * per_run, "speedup": t_lone / per_run,
                      "ceiling": ceiling, "share_of_ceiling": (t_lone / per_run) / ceiling if ceiling else None,
-                     "mem_mb_per_run": mem})  # fmt: skip
+                     "mem_mb_per_run": mem, "arithmetic_ms_per_run": arith, "vmap_speedup": vm})  # fmt: skip
     load = os.getloadavg()
     print(f"{args.setting}, {args.device}, one thread; lone step {1000 * t_lone:.2f} ms"
           + (f", at batch 1 {1000 * t_fixed:.2f} ms (fixed share {t_fixed / t_lone:.0%})" if t_fixed else "")
           + f"; load average {load[0]:.2f}")  # fmt: skip
-    print("| runs N | group step ms | per-run ms | per-run speed-up | ceiling | share of ceiling | MB per run |")
-    print("|---|---|---|---|---|---|---|")
+    print("| runs N | group step ms | per-run ms | per-run speed-up | ceiling | share of ceiling | arithmetic ms/run | bound | "
+          "vmap engine | MB per run |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         c = f"{r['ceiling']:.2f}×" if r["ceiling"] else "—"
         s = f"{r['share_of_ceiling']:.0%}" if r["share_of_ceiling"] else "—"
         m = f"{r['mem_mb_per_run']:.1f}" if r["mem_mb_per_run"] is not None else "—"
-        print(f"| {r['runs']} | {r['group_ms']:.1f} | {r['per_run_ms']:.2f} | {r['speedup']:.2f}× | {c} | {s} | {m} |")
+        v = f"{r['vmap_speedup']:.2f}×" if r["vmap_speedup"] else "—"
+        bound = 1000 * t_lone / r["arithmetic_ms_per_run"] if r["arithmetic_ms_per_run"] else float("nan")
+        print(f"| {r['runs']} | {r['group_ms']:.1f} | {r['per_run_ms']:.2f} | {r['speedup']:.2f}× | {c} | {s} | "
+              f"{r['arithmetic_ms_per_run']:.2f} | {bound:.2f}× | {v} | {m} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"setting": args.setting, "device": args.device, "load": load, "lone_ms": 1000 * t_lone,
