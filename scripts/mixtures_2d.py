@@ -38,12 +38,17 @@ from ganlab.stats import describe, text
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_EVERY = 5000
 VALUES = ("modes", "hq", "reverse_kl")
-# the grid of each mixture: the preset's EMA decay against a slower one, longer training, a wider G (the learning
-# rate, batch, R1 γ and D are the independent reference's of issue 13; a wider grid is a matter of CPU time: add cells)
+# the grid of each mixture, one factor at a time around the preset at 20,000 steps: the EMA decay, the budget, G's
+# width, BatchNorm in G, width and depth of both nets, the learning rate, Adam's β, the batch and R1's γ (the
+# activations are fixed by the nets: ReLU in G, LeakyReLU(0.2) in D). New cells go at the end: indices name cells.
+AROUND = [["model.g_norm=batch"], ["model.width=128"], ["model.depth=4"], ["train.lr_d=5.0e-4", "train.lr_g=5.0e-4"],
+          ["train.lr_d=2.0e-3", "train.lr_g=2.0e-3"], ["train.betas_d=[0.0, 0.99]", "train.betas_g=[0.0, 0.99]"],
+          ["train.batch_size=128"], ["game.penalties=[{name: r1, gamma: 0.1}]"], ["game.penalties=[{name: r1, gamma: 10}]"]]
 CELLS = {
-    "ring8": [["train.steps=20000"], ["train.steps=20000", "train.ema=0.9999"], ["train.steps=30000"]],
+    "ring8": [["train.steps=20000"], ["train.steps=20000", "train.ema=0.9999"], ["train.steps=30000"],
+              *(["train.steps=20000", *c] for c in AROUND)],
     "grid25": [["train.steps=20000"], ["train.steps=20000", "train.ema=0.9999"], ["train.steps=40000"],
-               ["train.steps=40000", "model.g_width=128"]],
+               ["train.steps=40000", "model.g_width=128"], *(["train.steps=20000", *c] for c in AROUND)],
 }
 # PacGAN Table 1 rows the modes experiment does not list (REFERENCES §3): (modes, HQ %, reverse KL) per mixture
 MORE_PUBLISHED = [
@@ -83,9 +88,11 @@ def sweep(name: str, scratch: Path, out: Path, seeds: int, only: list[int] | Non
                     row = curve.setdefault(int(rec["step"]), {k: [] for k in VALUES})
                     for k in VALUES:
                         row[k].append(rec["values"][k])
-        cells[i:i + 1] = [{"overrides": over, "cpu_s_per_run": cpu / seeds, "curve": {s: {k: describe(v) for k, v in r.items()}
-                                                                                  for s, r in sorted(curve.items())}}]  # fmt: skip
+        rows = {s: {k: describe(v) for k, v in r.items()} for s, r in sorted(curve.items())}
+        cells[i:i + 1] = [{"overrides": over, "cpu_s_per_run": cpu / seeds, "machine": machine(), "curve": rows}]
         print(f"{name} cell {i} {over}: {cells[i]['curve']}", flush=True)
+        write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": seeds, "cells": cells,
+                          "machine": machine()})  # after every cell: a killed sweep keeps what it finished
     write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": seeds, "cells": cells,
                                            "machine": machine()})  # fmt: skip
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ganlab.dynamics import judge
 
@@ -28,3 +31,27 @@ def test_a_point_that_stops_away_from_zero_is_a_set() -> None:
     x = np.stack([1 + np.exp(-T), np.zeros_like(T)], axis=1)
     v = judge(x)
     assert v.label == "converges_to_set" and "stopped" in v.note
+
+
+def _spiral(r):
+    """An elliptic spiral: ‖θ‖ swings within each turn, its envelope is r(t)."""
+    return np.stack([r * np.cos(T), 0.3 * r * np.sin(T)], axis=1)
+
+
+def test_the_envelope_tells_exponential_from_power_law_convergence_and_from_an_orbit() -> None:
+    fast = judge(_spiral(np.exp(-0.01 * T)), t=T)
+    assert (fast.label, fast.decay) == ("converges", "exponential") and fast.rate == pytest.approx(0.01, rel=0.1)
+    slow = judge(_spiral((1 + T) ** -0.25), t=T)
+    assert (slow.label, slow.decay) == ("converges_slowly", "power law") and slow.rate == pytest.approx(0.25, rel=0.1)
+    orbit = judge(_spiral(np.ones_like(T)), t=T)
+    assert (orbit.label, orbit.decay) == ("oscillates", "none")
+
+
+@given(alpha=st.floats(0.15, 1.0), lam=st.floats(0.004, 0.03), scale=st.floats(0.1, 10.0))
+@settings(max_examples=40, deadline=None)
+def test_decay_rates_are_recovered_at_any_scale(alpha, lam, scale) -> None:
+    """Property: the fitted exponent / rate is the generating one (±10 %), for any starting size."""
+    p = judge(scale * _spiral((1 + T) ** -alpha), t=T)
+    assert p.label == "converges_slowly" and p.rate == pytest.approx(alpha, rel=0.1)
+    e = judge(scale * _spiral(np.exp(-lam * T)), t=T)
+    assert e.decay == "exponential" and e.rate == pytest.approx(lam, rel=0.1)

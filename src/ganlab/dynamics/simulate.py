@@ -91,6 +91,8 @@ class Result:
             "method": method,
             "t_end": s.t_end,
             "verdict": self.verdict.label,
+            "decay": self.verdict.decay,  # of a swinging θ: exponential | power law | none
+            "decay_rate": self.verdict.rate,  # λ of e^(−λt) or α of t^(−α)
             "ema_verdict": self.ema_verdict.label,
             "final_theta_norm": self.verdict.final,
             "final_ema_theta_norm": self.ema_verdict.final,
@@ -122,7 +124,7 @@ def simulate(game: Game, dirac: Dirac, settings: Settings, *, label: str = "", p
     theta = path.x[:, dirac.blocks[1]]
     theta_ema = integrate.ema(theta, settings.ema)
     spec = spectrum(field)
-    verdict, ema_verdict = judge(theta, tol=settings.tol), judge(theta_ema, tol=settings.tol)
+    verdict, ema_verdict = judge(theta, t=path.t, tol=settings.tol), judge(theta_ema, t=path.t, tol=settings.tol)
     if not path.finite and "stalled" in path.message:
         # the blow-up came after the adaptive solvers gave up: it may be the fixed-step fallback
         # failing on a stiff or non-smooth field rather than the flow itself; say so

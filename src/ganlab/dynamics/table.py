@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.dynamics.simulate import Result, Settings, run_named
+from ganlab.dynamics.verdict import CONVERGING
 from ganlab.errors import GanlabError
 from ganlab.game.objective import OBJECTIVES
 from ganlab.serial import dumps
@@ -68,7 +69,8 @@ def agrees(case: Case, result: Result) -> str:
     if not case.expect:
         return ""
     v = result.verdict.label
-    ok = v != "converges" if case.expect == "not_converges" else v == case.expect
+    converging = v in CONVERGING  # slowly (a power law) is converging too: the rate is in the note
+    ok = not converging if case.expect == "not_converges" else (converging if case.expect == "converges" else v == case.expect)
     return "✓" if ok else "✗"
 
 
@@ -128,7 +130,9 @@ def markdown(rows: Sequence[Row], settings: Settings, seconds: float, n_seed: in
         f"Continuous dynamics (φ̇, θ̇) = −(∂L_D/∂φ, ∂L_G/∂θ) by autograd through the library's `Game`, "
         f"integrated with {s.ode_method} (rtol {s.rtol:g}) to t = {s.t_end:g}, {s.steps + 1} samples; EMA of θ "
         f"with decay {s.ema} per sample and the trainer's warm-up. Verdicts are read from the last quarter of "
-        f"the path (`ganlab.dynamics.verdict`): converges = ends within {s.tol:g}·‖θ(0)‖ of 0 and not moving away.",
+        f"the path (`ganlab.dynamics.verdict`): converges = ends within {s.tol:g}·‖θ(0)‖ of 0 and not moving away, "
+        "or still swinging with an envelope that decays exponentially; converges_slowly = an envelope that decays as a "
+        "power law t^(−α) (α in the note); oscillates = an envelope that falls less than 10 % (an orbit).",
         "",
         *_HEADER,
     ]
