@@ -59,3 +59,78 @@ def text(d: dict, digits: int = 3) -> str:
     if d["n_nan"]:
         s += f" ({d['n_nan']} n/a)"
     return s
+
+
+VERDICT_WORDS = ("agrees", "disagrees", "inconclusive")
+
+
+def compare(a: Sequence[float], b: Sequence[float], *, expect: str, paired: bool = True, seed: int = 0,
+            resamples: int = 10_000) -> dict[str, float | int | str | None]:  # fmt: skip
+    """Decide the claim "a < b" (``expect="less"``) or "a > b" (``"greater"``) over seeds.
+
+    The difference of means a − b gets a 95 % percentile-bootstrap interval — over the seeds'
+    paired differences when ``paired`` (run i of a and of b share seed i), else resampling each
+    side on its own. The verdict: ``agrees`` when the interval lies wholly on the claimed side of
+    0, ``disagrees`` when wholly on the other, ``inconclusive`` when it holds 0. Also: the effect
+    size (Cohen's d — of the differences, d_z, when paired; with the pooled std otherwise) and a
+    two-sided p-value (paired: the sign-flip permutation test, exact up to n = 16; unpaired:
+    Welch's t). Non-finite values (diverged runs) are dropped, pairwise when paired.
+    """
+    if expect not in ("less", "greater"):
+        raise ValueError(f"expect must be 'less' or 'greater', got {expect!r}")
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if paired:
+        if x.shape != y.shape:
+            raise ValueError(f"paired comparison needs as many values on both sides, got {len(x)} and {len(y)}")
+        keep = np.isfinite(x) & np.isfinite(y)
+        x, y = x[keep], y[keep]
+    else:
+        x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    out: dict[str, float | int | str | None] = {"claim": f"a {'<' if expect == 'less' else '>'} b", "n_a": len(x), "n_b": len(y),
+                                                "diff": None, "ci_low": None, "ci_high": None, "effect": None, "p": None,
+                                                "verdict": "inconclusive"}  # fmt: skip
+    if len(x) < 2 or len(y) < 2:
+        return out
+    rng = np.random.default_rng(seed)
+    if paired:
+        d = x - y
+        boot = d[rng.integers(0, len(d), size=(resamples, len(d)))].mean(1)
+        sd = float(d.std(ddof=1))
+        effect = float(d.mean() / sd) if sd > 0 else (0.0 if d.mean() == 0 else math.copysign(math.inf, d.mean()))
+        p = _sign_flip_p(d, rng, resamples)
+    else:
+        from scipy.stats import ttest_ind
+
+        boot = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(1) - y[rng.integers(0, len(y), size=(resamples, len(y)))].mean(1)
+        pooled = math.sqrt(((len(x) - 1) * x.var(ddof=1) + (len(y) - 1) * y.var(ddof=1)) / (len(x) + len(y) - 2))
+        diff = float(x.mean() - y.mean())
+        effect = diff / pooled if pooled > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+        p = float(ttest_ind(x, y, equal_var=False).pvalue) if pooled > 0 else (1.0 if diff == 0 else 0.0)
+    lo, hi = np.quantile(boot, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    out.update(diff=float(x.mean() - y.mean()), ci_low=float(lo), ci_high=float(hi), effect=effect, p=p)
+    below, above = hi < 0, lo > 0
+    claimed, against = (below, above) if expect == "less" else (above, below)
+    out["verdict"] = "agrees" if claimed else ("disagrees" if against else "inconclusive")
+    return out
+
+
+def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, resamples: int) -> float:
+    """Two-sided p of mean(d) = 0 under random signs: every 2ⁿ sign pattern up to n = 16, else sampled."""
+    n = len(d)
+    observed = abs(d.mean())
+    if n <= 16:
+        signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1)
+    else:
+        signs = rng.choice([-1.0, 1.0], size=(resamples, n))
+    means = np.abs((signs * d).mean(1))
+    return float(np.mean(means >= observed - 1e-12 * max(observed, 1.0)))
+
+
+def comparison_text(c: dict, digits: int = 3) -> str:
+    """``compare``'s result in one line: the difference, its interval, effect size, p and verdict."""
+    if c["diff"] is None:
+        return f"{c['verdict']} (fewer than 2 finite values per side)"
+    return (
+        f"{c['verdict']}: a − b = {c['diff']:.{digits}g} [{c['ci_low']:.{digits}g}, {c['ci_high']:.{digits}g}], "
+        f"effect size {c['effect']:.2g}, p = {c['p']:.2g}, n = {c['n_a']}" + (f"/{c['n_b']}" if c["n_a"] != c["n_b"] else "")
+    )
