@@ -63,15 +63,16 @@ def test_verdicts_follow_the_interval_and_diverged_runs_drop_pairwise():
         compare([1.0, 2.0], [0.0, 1.0], expect="bigger")
 
 
-values = st.lists(st.floats(-100, 100, allow_nan=False), min_size=3, max_size=12)
+number = st.integers(-1000, 1000).map(lambda i: i / 10)  # exact decimals: no denormals lost to rounding under a shift
+values = st.lists(number, min_size=3, max_size=12)
 
 
-@given(a=values, shift=st.floats(-50, 50), scale=st.floats(0.1, 10), data=st.data())
+@given(a=values, shift=st.integers(-50, 50), scale=st.sampled_from([0.5, 2.0, 4.0, 10.0]), data=st.data())
 @settings(max_examples=60, deadline=None)
 def test_verdicts_are_symmetric_and_invariant_to_units(a, shift, scale, data):
     """Property: swapping the sides flips the claim's direction, not the verdict; a change of units
     (b ↦ k·b + c on both sides, k > 0) changes neither the verdict nor p nor the effect size."""
-    b = data.draw(st.lists(st.floats(-100, 100, allow_nan=False), min_size=len(a), max_size=len(a)))
+    b = data.draw(st.lists(number, min_size=len(a), max_size=len(a)))
     c = compare(a, b, expect="less")
     assert compare(b, a, expect="greater")["verdict"] == c["verdict"]
     moved = compare([scale * x + shift for x in a], [scale * y + shift for y in b], expect="less")
