@@ -24,6 +24,7 @@ from ganlab.errors import GanlabError
 from ganlab.experiments.tables import Stat, plain, write_table
 from ganlab.registry import Registry
 from ganlab.serial import write_json
+from ganlab.stats import compare, comparison_text
 from ganlab.version import __version__
 
 
@@ -72,6 +73,13 @@ class Context:
 
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.strip())
+
+    def claim(self, statement: str, a: Stat, b: Stat, expect: str, *, paired: bool = True) -> str:
+        """Decide "a < b" / "a > b" over the seeds (``stats.compare``: bootstrap interval of the
+        difference, effect size, p) and record it in result.json's ``claims``; returns the line."""
+        c = compare(list(a.values), list(b.values), expect=expect, paired=paired)
+        self.data.setdefault("claims", []).append({"claim": statement, **c})
+        return f"{statement} — {comparison_text(c)}"
 
     def figure(self, name: str, caption: str) -> Path:
         """A path for a PNG figure; it is linked in the README under ``caption``."""

@@ -75,8 +75,9 @@ def run(ctx: Context) -> None:
                 size=(6, 4), dpi=85)  # fmt: skip
     verdicts = []
     for label in setups:
-        raw = next(r for r in rows if r["setup"] == label and r["generator"] == "raw G")["hq"].mean
-        ema = next(r for r in rows if r["setup"] == label and r["generator"] == "EMA 0.999")["hq"].mean
-        verdicts.append(f"{label}: EMA 0.999 {ema:.1f} % HQ vs raw {raw:.1f} % ({'better' if ema > raw else 'not better'})")
-    ctx.text("**Verdict** (seed 004: the EMA sits near the equilibrium, so it samples better): " + "; ".join(verdicts) + ".")
+        raw = next(r for r in rows if r["setup"] == label and r["generator"] == "raw G")["hq"]
+        ema = next(r for r in rows if r["setup"] == label and r["generator"] == "EMA 0.999")["hq"]
+        verdicts.append(ctx.claim(f"{label}: % HQ of EMA 0.999 ({ema.mean:.1f}) > raw G ({raw.mean:.1f})", ema, raw, "greater"))
+    ctx.text("**Verdict** (seed 004: the EMA sits near the equilibrium, so it samples better; paired over seeds): "
+             + "; ".join(verdicts) + ".")
     ctx.data["curves"] = curves

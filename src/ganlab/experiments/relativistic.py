@@ -95,12 +95,11 @@ def run(ctx: Context) -> None:
                 "G steps (left) and training CPU seconds (right); top: no penalty, bottom: gradient penalties"), cols=2,
                 size=(5.5, 3.5), dpi=85)  # fmt: skip
     by = {r["setup"]: r for r in rows}
-    sgan, rs, ra = (by[k]["hq"].mean for k in ("SGAN (non-saturating)", "RSGAN", "RaSGAN"))
-    gp, div = by["WGAN-GP (n_D=5)"]["hq"].mean, by["WGAN-div (k=2, p=6, n_D=5)"]["hq"].mean
-    ctx.text(
-        f"**Verdict.** Final % HQ: SGAN {sgan:.1f}, RSGAN {rs:.1f}, RaSGAN {ra:.1f} — relativistic "
-        + ("better than SGAN" if min(rs, ra) > sgan else "not uniformly better than SGAN")
-        + f" here. WGAN-div {div:.1f} vs WGAN-GP {gp:.1f} — WGAN-div "
-        + ("at least as good." if div >= gp else "worse here.")
-    )
+    sgan, gp = by["SGAN (non-saturating)"]["hq"], by["WGAN-GP (n_D=5)"]["hq"]
+    claims = [ctx.claim(f"final % HQ of {k} ({by[k]['hq'].mean:.1f}) > SGAN ({sgan.mean:.1f})", by[k]["hq"], sgan, "greater")
+              for k in ("RSGAN", "RaSGAN")]  # fmt: skip
+    div = by["WGAN-div (k=2, p=6, n_D=5)"]["hq"]
+    claims.append(ctx.claim(f"final % HQ of WGAN-div ({div.mean:.1f}) > WGAN-GP ({gp.mean:.1f})", div, gp, "greater"))
+    ctx.text("**Verdict** (seed 003: relativistic GANs beat SGAN; WGAN-div beats WGAN-GP; paired over seeds): "
+             + "; ".join(claims) + ".")
     ctx.data["histories"] = histories
