@@ -33,6 +33,12 @@ def test_paired_p_value_is_the_exact_sign_flip_test():
     assert c["p"] == pytest.approx(expected)
     assert c["effect"] == pytest.approx(d.mean() / d.std(ddof=1))
     assert c["diff"] == pytest.approx(d.mean()) and c["ci_low"] <= c["diff"] <= c["ci_high"]
+    # the bootstrap interval excludes 0, the exact test does not reach 5 %: not decided
+    assert c["ci_low"] > 0 and c["p"] > 0.05 and c["verdict"] == "inconclusive"
+    few = compare(a[:5] + 1, b[:5], expect="greater")  # 5 pairs all one way: the exact test's smallest p is 2/32
+    assert few["ci_low"] > 0 and few["p"] == pytest.approx(2 / 32) and few["verdict"] == "inconclusive"
+    eight = compare(np.r_[a, 3.5, 3.6] + 1, np.r_[b, 3.0, 3.1], expect="greater")
+    assert eight["p"] == pytest.approx(2 / 256) and eight["verdict"] == "agrees"
 
 
 def test_unpaired_uses_welch_and_pooled_cohens_d():

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 LEVEL = 0.95
+ALPHA = 1 - LEVEL  # a claim is decided only when its test's p is below this too
 
 
 def describe(values: Sequence[float], *, method: str = "t", seed: int = 0) -> dict[str, float | int | None]:
@@ -70,11 +71,13 @@ def compare(a: Sequence[float], b: Sequence[float], *, expect: str, paired: bool
 
     The difference of means a − b gets a 95 % percentile-bootstrap interval — over the seeds'
     paired differences when ``paired`` (run i of a and of b share seed i), else resampling each
-    side on its own. The verdict: ``agrees`` when the interval lies wholly on the claimed side of
-    0, ``disagrees`` when wholly on the other, ``inconclusive`` when it holds 0. Also: the effect
-    size (Cohen's d — of the differences, d_z, when paired; with the pooled std otherwise) and a
-    two-sided p-value (paired: the sign-flip permutation test, exact up to n = 16; unpaired:
-    Welch's t). Non-finite values (diverged runs) are dropped, pairwise when paired.
+    side on its own — and a two-sided p-value (paired: the sign-flip permutation test, exact up to
+    n = 16; unpaired: Welch's t). The verdict: ``agrees`` when the interval lies wholly on the
+    claimed side of 0 and p < 0.05, ``disagrees`` when wholly on the other side and p < 0.05,
+    else ``inconclusive`` (a percentile bootstrap over few seeds is too narrow to trust alone; the
+    exact sign-flip test cannot reach p < 0.05 with fewer than 6 pairs). Also the effect size:
+    Cohen's d — of the differences (d_z) when paired, with the pooled std otherwise. Non-finite
+    values (diverged runs) are dropped, pairwise when paired.
     """
     if expect not in ("less", "greater"):
         raise ValueError(f"expect must be 'less' or 'greater', got {expect!r}")
@@ -108,7 +111,7 @@ def compare(a: Sequence[float], b: Sequence[float], *, expect: str, paired: bool
         p = float(ttest_ind(x, y, equal_var=False).pvalue) if pooled > 0 else (1.0 if diff == 0 else 0.0)
     lo, hi = np.quantile(boot, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
     out.update(diff=float(x.mean() - y.mean()), ci_low=float(lo), ci_high=float(hi), effect=effect, p=p)
-    below, above = hi < 0, lo > 0
+    below, above = hi < 0 and p < ALPHA, lo > 0 and p < ALPHA
     claimed, against = (below, above) if expect == "less" else (above, below)
     out["verdict"] = "agrees" if claimed else ("disagrees" if against else "inconclusive")
     return out
