@@ -55,3 +55,10 @@ def test_decay_rates_are_recovered_at_any_scale(alpha, lam, scale) -> None:
     assert p.label == "converges_slowly" and p.rate == pytest.approx(alpha, rel=0.1)
     e = judge(scale * _spiral(np.exp(-lam * T)), t=T)
     assert e.decay == "exponential" and e.rate == pytest.approx(lam, rel=0.1)
+
+
+def test_a_swing_narrowing_onto_a_circle_is_not_convergence_to_zero() -> None:
+    fade = np.exp(-0.01 * T)
+    r, ecc = 0.5 + 0.5 * fade, 1 - 0.6 * fade  # outer edge r falls to 0.5, inner edge r·ecc rises to it
+    v = judge(np.stack([r * np.cos(T), r * ecc * np.sin(T)], axis=1), t=T)
+    assert (v.label, v.decay) == ("oscillates", "none") and "narrows" in v.note
