@@ -55,6 +55,7 @@ MORE_PUBLISHED = [
     ("PacGAN Table 1: ALI", {"ring8": ("6.6±0.3", "97.6±0.4", "0.36±0.04"), "grid25": ("24.1±0.4", "95.7±0.6", "0.14±0.03")}),
     ("PacGAN Table 1: PacGAN3", {"ring8": ("7.8±0.1", "97.7±0.3", "0.10±0.02"), "grid25": ("24.6±0.4", "94.2±0.4", "0.06±0.02")}),
 ]
+HEAD = "| overrides | step | modes | HQ % | reverse KL | CPU s per run | load |"
 TARGETS = {"ring8": (7.9, 0.97, 0.02), "grid25": (24.8, 0.95, 0.05)}  # issue 13: ahead of every Table 1 row
 
 
@@ -70,7 +71,8 @@ def machine() -> str:
 def sweep(name: str, scratch: Path, out: Path, seeds: int, only: list[int] | None = None) -> None:
     """Train the cells (``only``: these indices, the others kept from an earlier sweep's JSON)."""
     path = out / f"{name}_sweep.json"
-    cells = read_json(path)["cells"] if only and path.exists() else []
+    old = read_json(path) if only and path.exists() else {"cells": []}
+    cells = [{"machine": old.get("machine", ""), **c} for c in old["cells"]]  # a cell keeps the load it was trained under
     for i, over in enumerate(CELLS[name]):
         if only and i not in only:
             continue
@@ -135,12 +137,29 @@ def render(out: Path, doc: Path) -> None:
         if sw.exists():
             s = read_json(sw)
             lines += [f"Sweep on the **validation** split: `{s['preset']}` plus each cell's overrides, {s['seeds']} seeds per cell "
-                      f"(100, 101, …) trained as one group; machine: {s['machine']}.", "",
-                      "| overrides | step | modes | HQ % | reverse KL | CPU s per run |", "|---|---|---|---|---|---|"]  # fmt: skip
+                      f"(100, 101, …) trained as one group; machine: {s['machine']} (each cell's load below). Selection rule: "
+                      "a cell replaces the preset's settings only if, covering every mode, its 95 % interval of % HQ lies wholly "
+                      "above the preset's mean at the same budget (the `train.steps=20000` cell); the budget is where the "
+                      "preset's curve stops rising within its interval.", "",
+                      "Each cell at its last step, best % HQ first:", "",
+                      HEAD, "|---|---|---|---|---|---|---|"]  # fmt: skip
+
+            def last(c: dict) -> tuple[str, dict]:
+                step = max(c["curve"], key=int)
+                return step, c["curve"][step]
+
+            def row_text(c: dict, step: str, row: dict, whole: str = s["machine"]) -> str:
+                load = c.get("machine", whole).rsplit("load average ", 1)[-1]
+                return (f"| `{' '.join(c['overrides'])}` | {step} | " + " | ".join(text(shown(k, row[k])) for k in VALUES)
+                        + f" | {c['cpu_s_per_run']:.0f} | {load} |")  # fmt: skip
+
+            for c in sorted(s["cells"], key=lambda c: -(last(c)[1]["hq"]["mean"] or 0)):
+                lines.append(row_text(c, *last(c)))
+            lines += ["", "Along training (every evaluation of every cell):", "",
+                      HEAD, "|---|---|---|---|---|---|---|"]
             for c in s["cells"]:
                 for step, row in c["curve"].items():
-                    lines.append(f"| `{' '.join(c['overrides'])}` | {step} | " + " | ".join(text(shown(k, row[k])) for k in VALUES)
-                                 + f" | {c['cpu_s_per_run']:.0f} |")  # fmt: skip
+                    lines.append(row_text(c, step, row))
             lines.append("")
         if fi.exists():
             f = read_json(fi)
