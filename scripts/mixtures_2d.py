@@ -56,6 +56,9 @@ MORE_PUBLISHED = [
     ("PacGAN Table 1: PacGAN3", {"ring8": ("7.8±0.1", "97.7±0.3", "0.10±0.02"), "grid25": ("24.6±0.4", "94.2±0.4", "0.06±0.02")}),
 ]
 HEAD = "| overrides | step | modes | HQ % | reverse KL | CPU s per run | load |"
+# what the sweep's cells were laid over, where the preset changed after it (the sweep's JSON keeps the cells)
+SWEPT_AROUND = {"ring8": "the preset as it was before this sweep chose its learning rate (Adam 1e-3, so the cell "
+                         "`train.lr_d=2.0e-3 train.lr_g=2.0e-3` is today's preset at 20,000 steps)"}
 TARGETS = {"ring8": (7.9, 0.97, 0.02), "grid25": (24.8, 0.95, 0.05)}  # issue 13: ahead of every Table 1 row
 
 
@@ -136,7 +139,8 @@ def render(out: Path, doc: Path) -> None:
         lines += [f"## {name}", ""]
         if sw.exists():
             s = read_json(sw)
-            lines += [f"Sweep on the **validation** split: `{s['preset']}` plus each cell's overrides, {s['seeds']} seeds per cell "
+            around = f" — {SWEPT_AROUND[name]} —" if name in SWEPT_AROUND else ""
+            lines += [f"Sweep on the **validation** split: `{s['preset']}`{around} plus each cell's overrides, {s['seeds']} seeds per cell "
                       f"(100, 101, …) trained as one group; machine: {s['machine']} (each cell's load below). Selection rule: "
                       "a cell replaces the preset's settings only if, covering every mode, its 95 % interval of % HQ lies wholly "
                       "above the preset's mean at the same budget (the `train.steps=20000` cell); the budget is where the "
