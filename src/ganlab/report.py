@@ -319,7 +319,7 @@ def render(path: str | Path) -> str:
         toc = "<ul>" + "".join(f'<li><a href="#{_esc(p.name)}">{_esc(p.name)}</a></li>' for p in subs) + "</ul>"
         body = toc + "".join(f'<section id="{_esc(p.name)}">' + (render_run(p) if RunFolder(p).is_run()
                              else render_experiment(p)) + "</section>" for p in subs)  # fmt: skip
-        title = f"ganlab results {folder.name}"
+        title = f"ganlab: {folder.name}"  # "ganlab: results" for docs/results
     return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_esc(title)}</title><style>{CSS}</style></head>"
             f"<body><h1>{_esc(title)}</h1><p class=meta>ganlab {_esc(__version__)} · {_esc(folder.resolve())}</p>\n{body}\n"
             "</body></html>\n")  # fmt: skip
