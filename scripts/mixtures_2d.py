@@ -59,15 +59,12 @@ MORE_PUBLISHED = [
     ("PacGAN Table 1: ALI", {"ring8": ("6.6±0.3", "97.6±0.4", "0.36±0.04"), "grid25": ("24.1±0.4", "95.7±0.6", "0.14±0.03")}),
     ("PacGAN Table 1: PacGAN3", {"ring8": ("7.8±0.1", "97.7±0.3", "0.10±0.02"), "grid25": ("24.6±0.4", "94.2±0.4", "0.06±0.02")}),
 ]
-HEAD = "| overrides | step | modes | HQ % | reverse KL | CPU s per run | load |"
+HEAD = "| overrides | seeds | step | modes | HQ % | reverse KL | CPU s per run | load |"
 # decisions taken between two cells, paired over their seeds (stats.compare): (challenger, incumbent, what)
 DECISIONS = {"ring8": (["train.steps=30000", "train.lr_d=2.0e-3", "train.lr_g=2.0e-3"],
                        ["train.steps=30000", "train.lr_d=1.0e-3", "train.lr_g=1.0e-3"],
                        "the preset takes Adam 2e-3 only if its % HQ at 30,000 steps is greater than 1e-3's (paired over the "
                        "same 10 validation seeds; rule fixed before these cells ran)")}
-# what the sweep's cells were laid over, where the preset changed after it (the sweep's JSON keeps the cells)
-SWEPT_AROUND = {"ring8": "the preset as it was before this sweep chose its learning rate (Adam 1e-3, so the cell "
-                         "`train.lr_d=2.0e-3 train.lr_g=2.0e-3` is today's preset at 20,000 steps)"}
 TARGETS = {"ring8": (7.9, 0.97, 0.02), "grid25": (24.8, 0.95, 0.05)}  # issue 13: ahead of every Table 1 row
 
 
@@ -107,7 +104,7 @@ def sweep(name: str, scratch: Path, out: Path, seeds: int, only: list[int] | Non
         print(f"{name} cell {i} {over}: {cells[i]['curve']}", flush=True)
         write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": old.get("seeds", seeds), "cells": cells,
                           "machine": machine()})  # after every cell: a killed sweep keeps what it finished
-    write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": seeds, "cells": cells,
+    write_json(path, {"preset": str(preset(name).relative_to(ROOT)), "seeds": old.get("seeds", seeds), "cells": cells,
                                            "machine": machine()})  # fmt: skip
 
 
@@ -148,28 +145,29 @@ def render(out: Path, doc: Path) -> None:
         lines += [f"## {name}", ""]
         if sw.exists():
             s = read_json(sw)
-            around = f" — {SWEPT_AROUND[name]} —" if name in SWEPT_AROUND else ""
-            lines += [f"Sweep on the **validation** split: `{s['preset']}`{around} plus each cell's overrides, {s['seeds']} seeds per cell "
+            lines += [f"Sweep on the **validation** split: `{s['preset']}` plus each cell's overrides, {s['seeds']} seeds per cell "
+                      "unless the table says more "
                       f"(100, 101, …) trained as one group; machine: {s['machine']} (each cell's load below). Selection rule: "
                       "a cell replaces the preset's settings only if, covering every mode, its 95 % interval of % HQ lies wholly "
                       "above the preset's mean at the same budget (the `train.steps=20000` cell); the budget is where the "
                       "preset's curve stops rising within its interval.", "",
                       "Each cell at its last step, best % HQ first:", "",
-                      HEAD, "|---|---|---|---|---|---|---|"]  # fmt: skip
+                      HEAD, "|---|---|---|---|---|---|---|---|"]  # fmt: skip
 
             def last(c: dict) -> tuple[str, dict]:
                 step = max(c["curve"], key=int)
                 return step, c["curve"][step]
 
-            def row_text(c: dict, step: str, row: dict, whole: str = s["machine"]) -> str:
+            def row_text(c: dict, step: str, row: dict, whole: str = s["machine"], n: int = s["seeds"]) -> str:
                 load = c.get("machine", whole).rsplit("load average ", 1)[-1]
-                return (f"| `{' '.join(c['overrides'])}` | {step} | " + " | ".join(text(shown(k, row[k])) for k in VALUES)
+                cells_text = " | ".join(text(shown(k, row[k])) for k in VALUES)
+                return (f"| `{' '.join(c['overrides'])}` | {c.get('seeds', n)} | {step} | " + cells_text
                         + f" | {c['cpu_s_per_run']:.0f} | {load} |")  # fmt: skip
 
             for c in sorted(s["cells"], key=lambda c: -(last(c)[1]["hq"]["mean"] or 0)):
                 lines.append(row_text(c, *last(c)))
             lines += ["", "Along training (every evaluation of every cell):", "",
-                      HEAD, "|---|---|---|---|---|---|---|"]
+                      HEAD, "|---|---|---|---|---|---|---|---|"]
             for c in s["cells"]:
                 for step, row in c["curve"].items():
                     lines.append(row_text(c, step, row))

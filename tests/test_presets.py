@@ -126,7 +126,7 @@ def test_data_defaults_yield_to_every_key_set_and_stay_off_other_data(tmp_path):
     from ganlab.config import to_dict
 
     cfg = make_config(overrides=["data.name=ring8", "train.lr_d=2.0e-4", "model.g_norm=batch"])
-    assert (cfg.train.lr_d, cfg.train.lr_g, cfg.model.g_norm, cfg.model.width) == (2e-4, 2e-3, "batch", 64)
+    assert (cfg.train.lr_d, cfg.train.lr_g, cfg.model.g_norm, cfg.model.width) == (2e-4, 1e-3, "batch", 64)
     assert [p["name"] for p in cfg.game.penalties] == ["r1"]
     assert make_config(overrides=["data.name=ring8", "game.objective=hinge"]).game.penalties == []  # R1 joins its own objective only
     assert make_config(overrides=["data.name=grid25", "game.penalties=[]"]).game.penalties == []

@@ -19,7 +19,7 @@ _MIXTURE = {"model.z_dim": 2, "model.width": 64, "model.depth": 3, "model.g_norm
             "train.batch_size": 256, "train.lr_d": 1.0e-3, "train.lr_g": 1.0e-3, "train.ema": 0.999, "train.sample_every": 5000,
             "train.checkpoint_every": 5000}  # fmt: skip
 DATA_DEFAULTS: dict[str, dict[str, Any]] = {
-    "ring8": {**_MIXTURE, "train.steps": 30000, "train.lr_d": 2.0e-3, "train.lr_g": 2.0e-3},  # the second sweep's pick
+    "ring8": {**_MIXTURE, "train.steps": 30000},
     "grid25": {**_MIXTURE, "train.steps": 40000},
 }
 #: R1 γ = 1 (Mescheder et al. 2018) joins the mixtures' defaults only for the objective they were
