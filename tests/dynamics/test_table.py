@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ganlab.dynamics.table import SEED_CASES, run_case, run_table
+from ganlab.dynamics.verdict import VERDICTS
 
 CASES = {c.label: c for c in SEED_CASES}
 
@@ -47,7 +48,7 @@ def test_full_table_writes_markdown_json_and_portraits(tmp_path) -> None:
     records = json.loads((tmp_path / "table.json").read_text())["cases"]
     assert len(records) == len(out["cases"]) >= len(SEED_CASES)
     for rec in records:
-        assert rec["verdict"] in ("converges", "converges_to_set", "oscillates", "diverges", "not_applicable")
+        assert rec["verdict"] in (*VERDICTS, "not_applicable")
         if rec["verdict"] != "not_applicable":
             assert (tmp_path / rec["portrait"]).stat().st_size > 1000
     assert "| non-saturating |" in (tmp_path / "table.md").read_text()
