@@ -139,3 +139,13 @@ def test_data_defaults_yield_to_every_key_set_and_stay_off_other_data(tmp_path):
     saved = to_dict(make_config(overrides=["data.name=digits"]))  # a saved run's config sets every key:
     saved["data"]["name"] = "ring8"  # resuming it never changes what it trained with
     assert to_dict(make_config(base=saved))["train"] == saved["train"]
+
+
+@pytest.mark.parametrize("bad", ["game.objective=[]", "game.objective={a: 1}", "data.name=[ring8]", "game=[]", "model.conditional=[1]"])
+def test_data_defaults_leave_bad_values_to_the_one_line_checks(bad):
+    """The mixtures' defaults read data.name and game.objective before the checks do: a value of
+    the wrong type there must still end as the checks' one-line error (found by the CLI fuzzer)."""
+    from ganlab.errors import GanlabError
+
+    with pytest.raises(GanlabError):
+        make_config(overrides=["data.name=ring8", bad])

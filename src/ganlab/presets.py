@@ -44,8 +44,9 @@ def with_data_defaults(merged: dict, explicit: set[str]) -> dict:
     defaults = dict(DATA_DEFAULTS.get(name, {})) if isinstance(name, str) else {}
     if isinstance(merged.get("model"), dict) and merged["model"].get("conditional") is True:
         defaults = {}  # the mixtures have no labels: the run is refused for that, not for a default's clash
-    if defaults and isinstance(merged.get("game"), dict) and merged["game"].get("objective") in MIXTURE_PENALTIES:
-        defaults["game.penalties"] = MIXTURE_PENALTIES[merged["game"]["objective"]]
+    objective = merged["game"].get("objective") if isinstance(merged.get("game"), dict) else None
+    if defaults and isinstance(objective, str) and objective in MIXTURE_PENALTIES:  # a bad value is refused later, in one line
+        defaults["game.penalties"] = MIXTURE_PENALTIES[objective]
     for dotted, value in defaults.items():
         section, key = dotted.split(".")
         if dotted not in explicit and isinstance(merged.get(section), dict):  # a broken section is refused later
