@@ -1,8 +1,10 @@
 """Tables of results: one writer (markdown + CSV) and one convention for mean ± std.
 
-Convention, stated once: a ``Stat`` over seeds reports the mean and the *sample* standard
-deviation (ddof = 1, the estimate of the spread between seeds; 0 for one seed), ignoring
-non-finite values (diverged runs), whose number is shown beside it.
+Convention, stated once: a ``Stat`` over seeds reports the mean, the *sample* standard
+deviation (ddof = 1, the estimate of the spread between seeds; 0 for one seed) and, from two
+seeds on, a 95 % percentile-bootstrap interval of the mean (``stats.interval``, fixed resampling
+seed, so a table regenerates to the same text), ignoring non-finite values (diverged runs),
+whose number is shown beside it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ganlab.stats import interval
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +42,23 @@ class Stat:
         v = self.finite
         return float(np.std(v, ddof=1)) if len(v) > 1 else (0.0 if v else float("nan"))
 
+    @property
+    def ci(self) -> tuple[float, float]:
+        """95 % bootstrap interval of the mean over the finite values (NaN below two of them)."""
+        v = self.finite
+        if len(v) < 2:
+            return float("nan"), float("nan")
+        return interval(np.asarray(v, dtype=np.float64), method="bootstrap")
+
     def __str__(self) -> str:
         if not math.isfinite(self.mean):
             return "n/a"
         missing = len(self.values) - len(self.finite)
         d = self.digits
         text = f"{self.mean:.{d}f} ± {self.std:.{d}f}" if len(self.values) > 1 else f"{self.mean:.{d}f}"
+        if len(self.finite) > 1:
+            lo, hi = self.ci
+            text += f" [{lo:.{d}f}, {hi:.{d}f}]"
         return text + (f" ({missing} n/a)" if missing else "")
 
 
@@ -52,7 +67,7 @@ def stat(values: Sequence[float], digits: int = 2) -> Stat:
 
 
 def fmt(v: Any) -> str:
-    """A table cell: numbers to 3–4 significant figures, NaN as n/a, Stat as mean ± std."""
+    """A table cell: numbers to 3–4 significant figures, NaN as n/a, Stat as mean ± std [95 % interval]."""
     if v is None:
         return ""
     if isinstance(v, float):
@@ -65,7 +80,9 @@ def fmt(v: Any) -> str:
 def plain(v: Any) -> Any:
     """A cell as a JSON value (Stat → its mean, std and values; NaN → None)."""
     if isinstance(v, Stat):
-        return {"mean": _finite(v.mean), "std": _finite(v.std), "values": [_finite(x) for x in v.values]}
+        lo, hi = v.ci
+        return {"mean": _finite(v.mean), "std": _finite(v.std), "ci_low": _finite(lo), "ci_high": _finite(hi),
+                "values": [_finite(x) for x in v.values]}  # fmt: skip
     if isinstance(v, float):
         return _finite(v)
     return v
@@ -77,7 +94,7 @@ def _finite(x: float) -> float | None:
 
 def write_table(out: Path, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] | None = None, *,
                 title: str = "", notes: str = "") -> str:  # fmt: skip
-    """``name``.csv (raw values; a Stat as _mean and _std columns) and ``name``.md; returns the markdown.
+    """``name``.csv (raw values; a Stat as _mean, _std, _ci_low and _ci_high columns) and ``name``.md; returns the markdown.
 
     ``columns``: (key, header) pairs; default every key of the rows, as its own header.
     """
@@ -119,7 +136,7 @@ def _csv_header(rows: Sequence[dict], keys: Sequence[str]) -> list[str]:
     out = []
     for k in keys:
         if any(isinstance(r.get(k), Stat) for r in rows):
-            out += [f"{k}_mean", f"{k}_std"]
+            out += [f"{k}_mean", f"{k}_std", f"{k}_ci_low", f"{k}_ci_high"]
         else:
             out.append(k)
     return out
@@ -130,7 +147,7 @@ def _csv_row(r: dict, keys: Sequence[str]) -> list[Any]:
     for k in keys:
         v = r.get(k)
         if isinstance(v, Stat):
-            out += [v.mean, v.std]
+            out += [v.mean, v.std, *v.ci]
         else:
             out.append("" if v is None else v)
     return out

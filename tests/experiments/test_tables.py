@@ -1,0 +1,48 @@
+"""Table cells over seeds: mean ± std and the 95 % bootstrap interval of the mean, in markdown, CSV and JSON."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ganlab.experiments.tables import plain, stat, write_table
+from tests.helpers import read_csv
+
+
+def test_stat_interval_is_the_bootstrap_of_the_finite_values() -> None:
+    values = [1.0, 2.0, 4.0, float("nan"), 7.0]
+    s = stat(values, 2)
+    v = np.array([1.0, 2.0, 4.0, 7.0])
+    rng = np.random.default_rng(0)  # the documented resampling: 10,000 resamples of the finite values, seed 0
+    means = v[rng.integers(0, 4, size=(10_000, 4))].mean(1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    assert s.ci == (float(lo), float(hi))
+    assert str(s) == f"3.50 ± {np.std(v, ddof=1):.2f} [{lo:.2f}, {hi:.2f}] (1 n/a)"
+
+
+def test_one_value_has_no_interval() -> None:
+    s = stat([3.0])
+    assert str(s) == "3.00" and all(math.isnan(x) for x in s.ci)
+    assert plain(s)["ci_low"] is None
+
+
+def test_csv_and_json_carry_the_interval(tmp_path) -> None:  # noqa: ANN001
+    s = stat([1.0, 2.0, 3.0])
+    write_table(tmp_path, "t", [{"name": "a", "x": s}])
+    row = read_csv(tmp_path / "t.csv")[0]
+    assert (float(row["x_ci_low"]), float(row["x_ci_high"])) == s.ci
+    assert "[" in (tmp_path / "t.md").read_text()
+    assert plain(s)["ci_low"] == s.ci[0] and plain(s)["ci_high"] == s.ci[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=12), st.floats(0.1, 10), st.floats(-100, 100))
+def test_interval_holds_the_mean_and_moves_with_the_data(values: list[float], scale: float, shift: float) -> None:
+    s = stat(values)
+    lo, hi = s.ci
+    assert lo <= s.mean + 1e-9 * (1 + abs(s.mean)) and s.mean - 1e-9 * (1 + abs(s.mean)) <= hi
+    moved = stat([scale * x + shift for x in values])  # an affine change of units moves the interval with it
+    assert np.allclose(moved.ci, (scale * lo + shift, scale * hi + shift), rtol=1e-9, atol=1e-6)
