@@ -10,10 +10,12 @@ of a fresh process training that group, minus that of a process with the data an
 "arithmetic ms/run" is the profiled self time of the matmul and convolution kernels per run and
 step — work no batching removes — and "bound" the speed-up a group would reach if everything
 else cost nothing (lone step / arithmetic per run). ``--compare-vmap`` times the same groups on
-the general ``vmap`` engine too (interleaved), the column "vmap engine".
+the general ``vmap`` engine too (interleaved), the column "vmap engine"; ``--compare-conv`` times
+the same groups with one grouped convolution per layer instead of the CPU's default of one
+convolution per run (``nets.grouped.CONV_SPLIT``), the column "grouped conv".
 
     python benchmarks/group_throughput.py                       # ring8, N = 1 … 64
-    python benchmarks/group_throughput.py --setting digits      # the digits default, N = 8
+    python benchmarks/group_throughput.py --setting digits --sizes 1 2 8 --compare-conv   # the digits default
     python benchmarks/group_throughput.py --device cuda --sizes 1 8 64 256
 """
 
@@ -104,6 +106,7 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--compare-vmap", action="store_true", help="also time each group with the vmap engine, interleaved")
+    ap.add_argument("--compare-conv", action="store_true", help="also time each group with one grouped convolution per layer")
     args = ap.parse_args()
     torch.set_num_threads(1)
     setting = SETTINGS[args.setting]
@@ -113,7 +116,11 @@ def main() -> None:
     tiny = trainer(setting, 1, args.device, batch=1) if args.setting == "ring8" else None
     for t in [lone, *groups.values(), *vmapped.values(), *([tiny] if tiny else [])]:
         timed(t, 3)  # warm-up: the first steps allocate
-    times: dict[str, list[float]] = {"lone": [], "batch1": [], **{str(n): [] for n in groups}, **{f"vmap{n}": [] for n in vmapped}}
+    from ganlab.nets import grouped as kernels
+
+    conv_default = kernels.CONV_SPLIT
+    times: dict[str, list[float]] = {"lone": [], "batch1": [], **{str(n): [] for n in groups}, **{f"vmap{n}": [] for n in vmapped},
+                                     **{f"conv{n}": [] for n in groups if args.compare_conv}}  # fmt: skip
     for _ in range(args.rounds):
         times["lone"].append(timed(lone, args.steps))
         if tiny is not None:
@@ -122,6 +129,11 @@ def main() -> None:
             times[str(n)].append(timed(tr, max(3, args.steps // n)))
         for n, tr in vmapped.items():
             times[f"vmap{n}"].append(timed(tr, max(3, args.steps // n)))
+        if args.compare_conv:
+            kernels.CONV_SPLIT = "grouped"
+            for n, tr in groups.items():
+                times[f"conv{n}"].append(timed(tr, max(3, args.steps // n)))
+            kernels.CONV_SPLIT = conv_default
     t_lone = statistics.median(times["lone"])
     t_fixed = statistics.median(times["batch1"]) if tiny is not None else None
     rows = []
@@ -133,24 +145,26 @@ def main() -> None:
         mem = None if args.no_memory else (peak_rss_mb(args.setting, n, args.device) - base_mem) / n
         arith = arithmetic_ms(lone if n == 1 else groups[n]) / n  # per run
         vm = t_lone / (statistics.median(times[f"vmap{n}"]) / n) if n in vmapped else None
+        gc = t_lone / (statistics.median(times[f"conv{n}"]) / n) if f"conv{n}" in times else None
         rows.append({"runs": n, "group_ms": 1000 * t_group, "per_run_ms": 1000 * per_run, "speedup": t_lone / per_run,
                      "ceiling": ceiling, "share_of_ceiling": (t_lone / per_run) / ceiling if ceiling else None,
-                     "mem_mb_per_run": mem, "arithmetic_ms_per_run": arith, "vmap_speedup": vm})  # fmt: skip
+                     "mem_mb_per_run": mem, "arithmetic_ms_per_run": arith, "vmap_speedup": vm, "grouped_conv_speedup": gc})  # fmt: skip
     load = os.getloadavg()
     print(f"{args.setting}, {args.device}, one thread; lone step {1000 * t_lone:.2f} ms"
           + (f", at batch 1 {1000 * t_fixed:.2f} ms (fixed share {t_fixed / t_lone:.0%})" if t_fixed else "")
-          + f"; load average {load[0]:.2f}")  # fmt: skip
+          + f"; convolutions of a group: {conv_default}; load average {load[0]:.2f}")  # fmt: skip
     print("| runs N | group step ms | per-run ms | per-run speed-up | ceiling | share of ceiling | arithmetic ms/run | bound | "
-          "vmap engine | MB per run |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "vmap engine | grouped conv | MB per run |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         c = f"{r['ceiling']:.2f}×" if r["ceiling"] else "—"
         s = f"{r['share_of_ceiling']:.0%}" if r["share_of_ceiling"] else "—"
         m = f"{r['mem_mb_per_run']:.1f}" if r["mem_mb_per_run"] is not None else "—"
         v = f"{r['vmap_speedup']:.2f}×" if r["vmap_speedup"] else "—"
+        g = f"{r['grouped_conv_speedup']:.2f}×" if r["grouped_conv_speedup"] else "—"
         bound = 1000 * t_lone / r["arithmetic_ms_per_run"] if r["arithmetic_ms_per_run"] else float("nan")
         print(f"| {r['runs']} | {r['group_ms']:.1f} | {r['per_run_ms']:.2f} | {r['speedup']:.2f}× | {c} | {s} | "
-              f"{r['arithmetic_ms_per_run']:.2f} | {bound:.2f}× | {v} | {m} |")
+              f"{r['arithmetic_ms_per_run']:.2f} | {bound:.2f}× | {v} | {g} | {m} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"setting": args.setting, "device": args.device, "load": load, "lone_ms": 1000 * t_lone,

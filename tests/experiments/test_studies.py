@@ -31,7 +31,7 @@ def test_localized_and_ssl_quick(tmp_path):
 def test_group_stats_and_cli_errors(tmp_path):
     rows = [{"m": "a", "v": 1.0}, {"m": "a", "v": 3.0}, {"m": "b", "v": 2.0}]
     a, b = group_stats(rows, ["m"], ["v"], digits=1)
-    assert (a["m"], a["n"], a["v"].mean, str(a["v"])) == ("a", 2, 2.0, "2.0 ± 1.4")  # sample std (ddof 1): √2
+    assert (a["m"], a["n"], a["v"].mean, str(a["v"])) == ("a", 2, 2.0, "2.0 ± 1.4 [1.0, 3.0]")  # sample std (ddof 1): √2; bootstrap of {1, 3}
     assert (b["m"], b["n"], b["v"].std, str(b["v"])) == ("b", 1, 0.0, "2.0")
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))

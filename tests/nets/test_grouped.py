@@ -7,6 +7,7 @@ import torch
 
 from ganlab.nets.conditional import ConditionalBatchNorm
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganlab.nets import grouped as grouped_kernels
 from ganlab.nets.grouped import compile_program
 from ganlab.nets.init import apply_spectral_norm
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
@@ -36,7 +37,10 @@ def _pair(make):
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("training", [True, False])
-def test_grouped_program_equals_vmap_outputs_gradients_and_statistics(case, training):
+@pytest.mark.parametrize("conv", ["grouped", "split"])
+def test_grouped_program_equals_vmap_outputs_gradients_and_statistics(case, training, conv, monkeypatch):
+    """Both ways of evaluating the convolutions (one grouped kernel; one per run, the CPU's) agree with vmap."""
+    monkeypatch.setattr(grouped_kernels, "CONV_SPLIT", conv)
     make, shape = CASES[case]
     _, grouped, mapped = _pair(make)
     assert grouped._program is not None

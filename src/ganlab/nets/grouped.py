@@ -6,8 +6,11 @@ slower than two lone runs). Networks built from a plain sequence of layers — t
 DCGAN pair — have a direct grouped form, each layer one kernel for all runs:
 
 - ``Linear``: one batched matmul, activations laid out (N, B, F);
-- ``Conv2d`` / ``ConvTranspose2d``: one grouped convolution, images laid out (B, N·C, H, W) so
-  run n owns channels [n·C, (n+1)·C) and ``groups = N`` keeps the runs apart;
+- ``Conv2d`` / ``ConvTranspose2d``: images laid out (B, N·C, H, W), run n owning channels
+  [n·C, (n+1)·C); on a GPU one grouped convolution (``groups = N`` keeps the runs apart), on a
+  CPU N convolutions of the runs' slices (``CONV_SPLIT``): oneDNN's grouped convolution costs
+  more than N plain ones at these sizes (digits DCGAN: 15.0 vs 13.2 ms per run and step,
+  benchmarks/RESULTS.md), so there only the layers around the convolutions are batched;
 - ``BatchNorm``: one batch norm over N·C channels — per-run, per-channel statistics, exactly
   what N separate layers compute, running statistics updated in place in the stacked buffers;
 - ``GroupNorm(g, C)`` → ``GroupNorm(N·g, N·C)``; ``LayerNorm`` per run over the last dimension;
@@ -29,6 +32,10 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.GELU, nn.SiLU, nn.Softplus, nn.Identity)
+
+#: how a group evaluates its convolutions: "grouped" (one kernel), "split" (one per run) or "auto"
+#: (split on a CPU, grouped elsewhere); read at call time, so a benchmark can time both in one process
+CONV_SPLIT = "auto"
 
 Tensors = dict[str, torch.Tensor]
 Step = Callable[[nn.Module, torch.Tensor, Tensors, int, bool], torch.Tensor]
@@ -58,9 +65,19 @@ def _linear(key: str, has_bias: bool) -> Step:
 
 def _conv(key: str, transposed: bool) -> Step:
     def step(layer: nn.Module, x: torch.Tensor, t: Tensors, runs: int, training: bool) -> torch.Tensor:
-        w = t[key + "__weight"]
+        w = t[key + "__weight"]  # (N, out, in/g, k, k); transposed (N, in, out/g, k, k)
+        bias = t[key + "__bias"] if layer.bias is not None else None
+        if runs > 1 and (CONV_SPLIT == "split" or (CONV_SPLIT == "auto" and x.device.type == "cpu")):
+            xs = x.chunk(runs, dim=1)
+            if transposed:
+                outs = [F.conv_transpose2d(xs[n], w[n], None if bias is None else bias[n], layer.stride, layer.padding,
+                                           layer.output_padding, layer.groups, layer.dilation) for n in range(runs)]  # fmt: skip
+            else:
+                outs = [F.conv2d(xs[n], w[n], None if bias is None else bias[n], layer.stride, layer.padding, layer.dilation,
+                                 layer.groups) for n in range(runs)]  # fmt: skip
+            return torch.cat(outs, 1)
         w = w.reshape(runs * w.shape[1], *w.shape[2:])
-        b = t[key + "__bias"].reshape(-1) if layer.bias is not None else None
+        b = bias.reshape(-1) if bias is not None else None
         groups = runs * layer.groups
         if transposed:
             return F.conv_transpose2d(x, w, b, layer.stride, layer.padding, layer.output_padding, groups, layer.dilation)
