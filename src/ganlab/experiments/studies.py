@@ -67,30 +67,63 @@ def _tangent_row(run: Trained, data: str, pen: str, seed: int, steps: int, quick
             "reverse_kl": result["reverse_kl"], "cpu_s": round(cpu, 1)}  # fmt: skip
 
 
+TANGENT_WEIGHTS = (0.01, 0.1, 1.0)  # the orthonormal_tangent weights tried on the validation seeds when tuning
+
+
+def _tangent_runs(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool) -> tuple[list[Trained], int]:
+    toy = data in TOY
+    steps = (100 if toy else 30) if quick else (1500 if toy else 600)
+    over = [f"data.name={data}", "model.z_dim=8", f"train.steps={steps}", f"train.seed={first_seed}", "train.progress=false"]
+    if toy:  # 20,000 points and a faster rate than the digits' default: 1,500 steps must reach the modes
+        over += ["data.n_points=20000", "train.lr_d=5e-4", "train.lr_g=5e-4", "train.batch_size=128"]
+    if pen != "none":
+        over.append(f"game.penalties=[{{name: orthonormal_tangent, weight: {weight}}}]")
+    return train_seeds(make(over), seeds, desc=f"{data} {pen}"), steps
+
+
 def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/geometry"), *,
-                  datasets: Sequence[str] = ("ring8", "grid25", "digits"), weight: float = PENALTY_WEIGHT,
+                  datasets: Sequence[str] = ("ring8", "grid25", "digits"), weight: float | str = PENALTY_WEIGHT,
                   progress: bool = True) -> list[dict]:  # fmt: skip
-    """Effective rank of ∂G/∂z and mode coverage with and without ``orthonormal_tangent`` (z_dim 8)."""
+    """Effective rank of ∂G/∂z and mode coverage with and without ``orthonormal_tangent`` (z_dim 8).
+
+    ``weight="tune"``: per data set, the penalty weight of ``TANGENT_WEIGHTS`` with the highest
+    mean effective rank over the validation seeds 100–102 (``tangents_validation``; ties to the
+    smaller weight), then the reported seeds 0 … seeds − 1 with it."""
     out = Path(out)
     start = time.process_time()
     rows, spectra = [], {}
+    chosen = {d: weight for d in datasets}
+    if weight == "tune":
+        val_rows = []
+        n_val = 1 if quick else 3
+        for data in tqdm(datasets, desc="tangent weight on validation seeds", disable=not progress):
+            for w in TANGENT_WEIGHTS:
+                runs, steps = _tangent_runs(data, "orthonormal_tangent", w, n_val, 100, quick)
+                rs = [_tangent_row(run, data, "orthonormal_tangent", 100 + i, steps, quick, {}) for i, run in enumerate(runs)]
+                val_rows.append({"data": data, "weight": w, "seeds": n_val, "erank": float(np.mean([r["erank"] for r in rs])),
+                                 "modes": float(np.mean([r["modes"] for r in rs]))})  # fmt: skip
+            best = max((r for r in val_rows if r["data"] == data), key=lambda r: (r["erank"], -r["weight"]))
+            chosen[data] = best["weight"]
+        for r in val_rows:
+            r["chosen"] = "✓" if chosen[r["data"]] == r["weight"] else ""
+        write_table(out, "tangents_validation", val_rows, title="Orthonormal-tangent weight on the validation seeds",
+                    notes=f"Mean over validation seeds {', '.join(str(100 + i) for i in range(n_val))} (never reported) of the "
+                    "effective rank; ✓ = chosen (highest, ties to the smaller weight).")  # fmt: skip
     jobs = [(d, p) for d in datasets for p in ("none", "orthonormal_tangent")]
     for data, pen in tqdm(jobs, desc="tangent study", disable=not progress):
-        toy = data in TOY
-        steps = (100 if toy else 30) if quick else (1500 if toy else 600)
-        over = [f"data.name={data}", "model.z_dim=8", f"train.steps={steps}", "train.seed=0", "train.progress=false"]
-        if toy:  # 20,000 points and a faster rate than the digits' default: 1,500 steps must reach the modes
-            over += ["data.n_points=20000", "train.lr_d=5e-4", "train.lr_g=5e-4", "train.batch_size=128"]
-        if pen != "none":
-            over.append(f"game.penalties=[{{name: orthonormal_tangent, weight: {weight}}}]")
-        for seed, run in enumerate(train_seeds(make(over), seeds, desc=f"{data} {pen}")):
-            rows.append(_tangent_row(run, data, pen, seed, steps, quick, spectra))
+        runs, steps = _tangent_runs(data, pen, float(chosen[data]), seeds, 0, quick)
+        for seed, run in enumerate(runs):
+            row = _tangent_row(run, data, pen, seed, steps, quick, spectra)
+            row["weight"] = chosen[data] if pen != "none" else 0.0
+            rows.append(row)
     for data, by_pen in spectra.items():
         spectrum_plot(by_pen, out / f"spectrum_{data}.png", title=f"{data}, z_dim 8, seed 0: σᵢ/σ₁ of ∂G/∂z")
     cpu = time.process_time() - start
     values = ["erank", "rank", "sigma_max", "sigma_min", "modes", "hq", "reverse_kl"]
-    summary = group_stats(rows, ["data", "penalty"], values)
-    notes = [f"{seeds} seed(s), quick={quick}, orthonormal_tangent weight {weight}; CPU time of the whole study {cpu:.0f} s.",
+    summary = group_stats(rows, ["data", "penalty", "weight"], values)
+    how = "chosen on validation seeds (tangents_validation)" if weight == "tune" else "fixed"
+    weights = ", ".join(f"{d} {chosen[d]:g}" for d in datasets)
+    notes = [f"{seeds} seed(s), quick={quick}, orthonormal_tangent weight {how}: {weights}; CPU time of the whole study {cpu:.0f} s.",
              "erank: entropy effective rank of ∂G/∂z (Roy & Vetterli 2007), mean over z; rank: #{σᵢ > 0.01 σ₁}; rank_max = "
              "min(output size, z_dim). modes: mixtures — modes with ≥ 1 high-quality sample (3σ); digits — classes the "
              "shipped classifier gives to ≥ 1 % of 2,000 samples. hq: share of samples within 3σ of a mode."]  # fmt: skip
@@ -133,13 +166,49 @@ def localized_study(quick: bool = False, out: Path = Path("runs/geometry"), *, p
 
 
 # --- semi-supervised learning with the Laplace–Beltrami regulariser --------------------------------
+#: one knob per method, five values each (the same search budget): the tangent term's λ for the two
+#: regularised variants, weight decay for supervised only, the k-NN graph's k for LabelSpreading
+SSL_GRIDS: dict[str, tuple[str, tuple[float, ...]]] = {
+    "supervised only": ("weight_decay", (5e-5, 5e-4, 5e-3, 5e-2, 0.5)),
+    "Laplace–Beltrami (LGAN tangents)": ("lam", (0.01, 0.03, 0.1, 0.3, 1.0)),
+    "random directions (control)": ("lam", (0.01, 0.03, 0.1, 0.3, 1.0)),
+    "LabelSpreading (k-NN graph)": ("n_neighbors", (3.0, 5.0, 7.0, 10.0, 15.0)),
+}
+SSL_DEFAULTS = {"supervised only": 5e-4, "Laplace–Beltrami (LGAN tangents)": 1.0, "random directions (control)": 1.0,
+                "LabelSpreading (k-NN graph)": 7.0}  # fmt: skip
+VALIDATION_SEEDS = (100, 101, 102)  # labelled sets and initialisations never used for a reported number
+
+
+def _ssl_accuracy(method: str, value: float, seed: int, ds, T: torch.Tensor, cfg, labels_per_class: int, split: str) -> float:  # noqa: ANN001
+    """Accuracy on ``split`` of one method with its knob at ``value``, labelled set and init drawn with ``seed``."""
+    import dataclasses
+
+    from ganlab.geometry import laplace_beltrami as lb
+
+    y_train = ds.labels["train"]
+    lab = lb.select_labelled(y_train, labels_per_class, seed)
+    x_eval, y_eval = getattr(ds, split), ds.labels[split]
+    if method.startswith("LabelSpreading"):
+        return lb.label_spreading_accuracy(ds.train.numpy(), y_train, lab, x_eval.numpy(), y_eval, n_neighbors=int(value))
+    knob = SSL_GRIDS[method][0]
+    c = dataclasses.replace(cfg, **{knob: value})
+    tangents = {"supervised only": None, "Laplace–Beltrami (LGAN tangents)": T,
+                "random directions (control)": lb.random_tangents(len(ds.train), T.shape[1], T.shape[2], seed)}[method]  # fmt: skip
+    f = lb.train_classifier(ds.train[lab], torch.as_tensor(y_train[lab]), ds.train if tangents is not None else None, tangents, c,
+                            seed=seed)  # fmt: skip
+    return lb.accuracy(f, x_eval, y_eval)
+
+
 def ssl_study(quick: bool = False, seeds: int = 5, out: Path = Path("runs/geometry"), *, labels_per_class: int = 10,
-              localized: Path | None = None, progress: bool = True) -> list[dict]:  # fmt: skip
+              localized: Path | None = None, progress: bool = True, tune: bool = False) -> list[dict]:  # fmt: skip
     """Test accuracy with ``labels_per_class`` labels per class: Laplace–Beltrami (Localized GAN
     tangents) vs supervised only, random directions and LabelSpreading, one row per seed and method.
 
     The Localized GAN (label-free, train split only) is trained once — or loaded from
-    ``localized`` — and shared by the seeds; each seed draws its own labelled set and initialisation."""
+    ``localized`` — and shared by the seeds; each seed draws its own labelled set and
+    initialisation. ``tune``: each method's knob (``SSL_GRIDS``, five values each) is chosen by
+    its mean accuracy on the validation split over ``VALIDATION_SEEDS`` (ties: the smaller
+    value), written to ``ssl_validation``; otherwise the fixed ``SSL_DEFAULTS``."""
     from ganlab.geometry import laplace_beltrami as lb
     from ganlab.geometry.localized import LocalizedConfig, load_localized, train_localized
 
@@ -153,26 +222,37 @@ def ssl_study(quick: bool = False, seeds: int = 5, out: Path = Path("runs/geomet
         model = train_localized(ds.train, LocalizedConfig(steps=100 if quick else 3000), progress=progress)
     T = lb.orthonormal_tangents(model.G.tangents(ds.train).detach())  # (N, 64, k), fixed while f trains
     cfg = lb.SSLConfig(steps=100 if quick else 1500)
-    y_train, y_test = ds.labels["train"], ds.labels["test"]
+    chosen = dict(SSL_DEFAULTS)
+    if tune:
+        val_rows = []
+        val_seeds = VALIDATION_SEEDS[:1] if quick else VALIDATION_SEEDS
+        jobs = [(m, v) for m, (_, grid) in SSL_GRIDS.items() for v in (grid[:2] if quick else grid)]
+        for method, value in tqdm(jobs, desc="ssl validation", disable=not progress):
+            accs = [_ssl_accuracy(method, value, s, ds, T, cfg, labels_per_class, "val") for s in val_seeds]
+            val_rows.append({"method": method, "knob": SSL_GRIDS[method][0], "value": value, "val_acc": float(np.mean(accs)),
+                             "seeds": len(accs)})  # fmt: skip
+        for method in SSL_GRIDS:
+            cand = [r for r in val_rows if r["method"] == method]
+            chosen[method] = max(cand, key=lambda r: (r["val_acc"], -r["value"]))["value"]
+        for r in val_rows:
+            r["chosen"] = "✓" if chosen[r["method"]] == r["value"] else ""
+        write_table(out, "ssl_validation", val_rows, title="Semi-supervised digits: each method's knob on the validation split",
+                    notes=f"Mean accuracy on the 179-image validation split over seeds {', '.join(map(str, val_seeds))} (their own "
+                    "labelled sets); the chosen value (✓) is the best mean, ties to the smaller value.")  # fmt: skip
     rows = []
     for seed in tqdm(range(seeds), desc="ssl seeds", disable=not progress):
-        lab = lb.select_labelled(y_train, labels_per_class, seed)
-        xl, yl = ds.train[lab], torch.as_tensor(y_train[lab])
-        variants = {"supervised only": None, "Laplace–Beltrami (LGAN tangents)": T,
-                    "random directions (control)": lb.random_tangents(len(ds.train), T.shape[1], T.shape[2], seed)}  # fmt: skip
-        for method, tangents in variants.items():
+        for method in SSL_GRIDS:
             t0 = time.process_time()
-            f = lb.train_classifier(xl, yl, ds.train if tangents is not None else None, tangents, cfg, seed=seed)
-            acc = lb.accuracy(f, ds.test, y_test)
-            rows.append({"seed": seed, "method": method, "test_acc": acc, "cpu_s": round(time.process_time() - t0, 1)})
-        t0 = time.process_time()
-        acc = lb.label_spreading_accuracy(ds.train.numpy(), y_train, lab, ds.test.numpy(), y_test)
-        rows.append({"seed": seed, "method": "LabelSpreading (k-NN graph)", "test_acc": acc, "cpu_s": round(time.process_time() - t0, 1)})
+            acc = _ssl_accuracy(method, chosen[method], seed, ds, T, cfg, labels_per_class, "test")
+            rows.append({"seed": seed, "method": method, f"{SSL_GRIDS[method][0]}": chosen[method], "test_acc": acc,
+                         "cpu_s": round(time.process_time() - t0, 1)})  # fmt: skip
     cpu = time.process_time() - start
+    knobs = "; ".join(f"{m}: {SSL_GRIDS[m][0]} = {chosen[m]:g}" for m in SSL_GRIDS)
+    how = "chosen on the validation split (ssl_validation)" if tune else "fixed in advance"
     notes = [f"Digits, {labels_per_class} labels per class from the train split (1,258 images, the rest unlabelled), "
              f"accuracy on the 360-image test split; {seeds} seed(s), quick={quick}. Localized GAN: {model.cfg.steps} steps, "
-             f"k = {model.cfg.z_dim} tangents; λ = {cfg.lam} fixed in advance; classifier MLP 64-256-256-10, {cfg.steps} Adam steps. "
-             f"CPU time of the whole study {cpu:.0f} s (Localized GAN {model.cpu_seconds:.0f} s)."]  # fmt: skip
+             f"k = {model.cfg.z_dim} tangents, its settings not tuned. Settings {how}: {knobs}. Classifier MLP 64-256-256-10, "
+             f"{cfg.steps} Adam steps. CPU time of the whole study {cpu:.0f} s (Localized GAN {model.cpu_seconds:.0f} s)."]  # fmt: skip
     title = "Semi-supervised digits: Laplace–Beltrami vs baselines"
     write_table(out, "ssl", group_stats(rows, ["method"], ["test_acc"]), title=title, notes=notes[0])
     write_table(out, "ssl_runs", rows, title="Semi-supervised digits, every seed", notes=notes[0])
