@@ -66,8 +66,9 @@ def batching_pays(cfg: Config, dataset: Dataset, game: Game) -> bool:
 
     Decided by measurement (benchmarks/RESULTS.md, ``group_throughput.py``): on a GPU a group
     always pays; on a CPU a group of MLPs costs 0.5–0.9× per run of a lone run (ring8, N = 2 … 64),
-    but a group of convolutional nets 1.1–1.4× (the digits DCGAN: a CPU convolution is bound by
-    its arithmetic, and one grouped convolution over N runs is slower than N separate ones)."""
+    but a group of convolutional nets gains nothing (the digits DCGAN: 0.94–1.04× with the
+    convolutions split per run, which are ≈ 70 % of a step; a CPU convolution is bound by its
+    arithmetic), so there the lone runs, the reference, are kept."""
     if resolve_device(cfg.train.device).type != "cpu":
         return True
     with torch.device("meta"):
