@@ -31,7 +31,7 @@ def test_localized_and_ssl_quick(tmp_path):
 def test_group_stats_and_cli_errors(tmp_path):
     rows = [{"m": "a", "v": 1.0}, {"m": "a", "v": 3.0}, {"m": "b", "v": 2.0}]
     a, b = group_stats(rows, ["m"], ["v"], digits=1)
-    assert (a["m"], a["n"], a["v"].mean, str(a["v"])) == ("a", 2, 2.0, "2.0 ± 1.4 [1.0, 3.0]")  # sample std (ddof 1): √2; bootstrap of {1, 3}
+    assert (a["m"], a["n"], a["v"].mean, str(a["v"])) == ("a", 2, 2.0, "2.0 ± 1.4 [1.0, 3.0]")  # std (ddof 1) √2; bootstrap
     assert (b["m"], b["n"], b["v"].std, str(b["v"])) == ("b", 1, 0.0, "2.0")
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
@@ -40,3 +40,32 @@ def test_group_stats_and_cli_errors(tmp_path):
         args.func(args)
     with pytest.raises(SystemExit):
         parser.parse_args(["geometry", "volume"])
+
+
+def test_tuned_ssl_uses_the_validation_best_and_never_the_test_split(tmp_path, monkeypatch):
+    """Each method's chosen value is the best mean validation accuracy of its grid (ties to the smaller value),
+    and the validation stage never reads the test split."""
+    from ganlab.experiments import studies
+
+    calls = []
+
+    def fake(method, value, seed, ds, T, cfg, per_class, split):  # noqa: ANN001
+        calls.append((method, value, seed, split))
+        return 0.5 + 0.01 * value if split == "val" else 0.9  # the validation favours the largest value
+
+    monkeypatch.setattr(studies, "_ssl_accuracy", fake)
+    localized_study(True, tmp_path, progress=False)
+    rows = ssl_study(True, 2, tmp_path, localized=tmp_path / "localized.pt", progress=False, tune=True)
+    assert {split for *_, split in calls if _[2] >= 100} == {"val"} and {s for *_, s in calls if _[2] < 100} == {"test"}
+    for method, (knob, grid) in studies.SSL_GRIDS.items():
+        assert {r[knob] for r in rows if r["method"] == method} == {grid[1]}  # quick: the first two values, the larger wins
+    text = (tmp_path / "ssl_validation.md").read_text()
+    assert sum("✓" in line for line in text.splitlines() if line.startswith("| ")) == len(studies.SSL_GRIDS)
+
+
+def test_geometry_tune_is_refused_for_localized(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["geometry", "localized", "--quick", "--tune", "--out", str(tmp_path)])
+    with pytest.raises(GanlabError, match="--tune"):
+        args.func(args)

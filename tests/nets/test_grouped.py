@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ganlab.nets import grouped as grouped_kernels
 from ganlab.nets.conditional import ConditionalBatchNorm
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganlab.nets import grouped as grouped_kernels
 from ganlab.nets.grouped import compile_program
 from ganlab.nets.init import apply_spectral_norm
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
