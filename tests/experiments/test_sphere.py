@@ -9,7 +9,11 @@ from tests.helpers import experiment_outputs, read_csv
 def test_sphere_quick(quick_run) -> None:  # noqa: ANN001
     folder = quick_run("sphere")
     experiment_outputs(folder, ["ablation", "timing"])
-    assert [r["R"] for r in read_csv(folder / "ablation.csv")] == ["1", "3", "5"]
+    ablation = read_csv(folder / "ablation.csv")
+    assert [r["R"] for r in ablation] == ["1", "3", "5", "—"]  # the Sphere cells, then WGAN-GP on the same nets and budget
+    assert ablation[-1]["setup"] == "WGAN-GP n_D=5"
+    result = experiment_outputs(folder, ["ablation", "timing"], ["curves"])
+    assert {c["claim"].split(" <")[0].split(" (")[0] for c in result["claims"]} == {"training CPU s of Sphere GAN", "G steps of Sphere GAN"}
     timing = {r["setup"]: r for r in read_csv(folder / "timing.csv")}
     assert len(timing) == 4
     # the same D, no double backward and one D step: far cheaper than WGAN-GP with its n_D = 5

@@ -78,7 +78,7 @@ class Context:
         """Decide "a < b" / "a > b" over the seeds (``stats.compare``: bootstrap interval of the
         difference, effect size, p) and record it in result.json's ``claims``; returns the line."""
         c = compare(list(a.values), list(b.values), expect=expect, paired=paired)
-        self.data.setdefault("claims", []).append({"claim": statement, **c})
+        self.data.setdefault("claims", []).append({**c, "claim": statement, "form": c["claim"]})  # the statement, not just "a < b"
         return f"{statement} — {comparison_text(c)}"
 
     def figure(self, name: str, caption: str) -> Path:
