@@ -95,9 +95,10 @@ def test_dirac_table_and_benchmark_pick_up_the_objective(extension):
     row = run_case(case)
     assert row.result is not None and row.result.verdict.label in VERDICTS
     assert settings_for("tmp_softplus") == OBJECTIVES.get("tmp_softplus").benchmark
-    cells, points = benchmark_row("tmp_softplus", "ring8", 40, 1)
+    cells, points, history = benchmark_row("tmp_softplus", "ring8", 40, 1, every=20)
     assert cells["objective"] == "tmp_softplus" and cells["settings"] == "declared in the test"
     assert points is not None and points.shape == (1000, 2)
+    assert [h["step"] for h in history[0]] == [0, 20, 40]  # the EMA G scored along training
 
 
 def test_evaluate_and_best_metric_use_the_declarations(extension, tmp_path):
