@@ -69,3 +69,17 @@ def test_geometry_tune_is_refused_for_localized(tmp_path):
     args = parser.parse_args(["geometry", "localized", "--quick", "--tune", "--out", str(tmp_path)])
     with pytest.raises(GanlabError, match="--tune"):
         args.func(args)
+
+
+def test_tuned_tangent_weight_is_the_validation_best(tmp_path):
+    """weight="tune": the weight with the best mean effective rank on the validation seeds is the one the reported seeds use."""
+    from ganlab.experiments.studies import TANGENT_WEIGHTS
+    from tests.helpers import read_csv
+
+    rows = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune", progress=False)
+    val = read_csv(tmp_path / "tangents_validation.csv")
+    assert [float(r["weight"]) for r in val] == list(TANGENT_WEIGHTS)
+    best = max(val, key=lambda r: (float(r["erank"]), -float(r["weight"])))
+    assert [r["chosen"] for r in val].count("✓") == 1 and best["chosen"] == "✓"
+    assert {r["weight"] for r in rows if r["penalty"] == "orthonormal_tangent"} == {float(best["weight"])}
+    assert {r["seed"] for r in rows} == {0}  # the validation seeds (100, …) are never reported
