@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ganlab.stats import compare, comparison_text, describe
+from ganlab.stats import compare, compare_times, comparison_text, describe
 
 
 def test_describe_t_interval_is_students():
@@ -86,3 +86,53 @@ def test_verdicts_are_symmetric_and_invariant_to_units(a, shift, scale, data):
         assert moved["p"] == pytest.approx(c["p"])
         assert moved["effect"] == pytest.approx(c["effect"], rel=1e-6)
         assert moved["verdict"] == c["verdict"]
+
+
+NAN = float("nan")
+
+
+def test_times_to_a_target_count_never_reached_as_censored_not_dropped():
+    """A seed that never reaches the target orders its pair (it is later than any run that did
+    within its budget); the p-value is the exact two-sided sign test on the ordered pairs."""
+    a = [100.0, 200.0, 150.0, 300.0, 250.0, 100.0, 400.0, 200.0, 500.0, 120.0]
+    b = [NAN] * 8 + [600.0, 100.0]  # b reaches it twice, once before a
+    c = compare_times(a, b, expect="less", budget=1000)
+    assert (c["wins_a"], c["wins_b"], c["censored_a"], c["censored_b"]) == (9, 1, 0, 8)
+    p = sum(math.comb(10, k) for k in range(11) if math.comb(10, k) <= math.comb(10, 9)) / 2**10  # two-sided, as scipy
+    assert c["p"] == pytest.approx(p) and c["p"] < 0.05
+    assert c["effect"] == pytest.approx(0.8) and c["verdict"] == "agrees"
+    assert c["diff"] is None  # b's median is censored: no difference of medians
+    assert compare(a, b, expect="less")["verdict"] == "inconclusive"  # what dropping them did
+    assert compare_times(a, b, expect="greater", budget=1000)["verdict"] == "disagrees"
+    assert "a first in 9 of 10 pairs" in comparison_text(c)
+
+
+def test_censored_pairs_are_ordered_only_when_the_order_is_known():
+    # both censored: unordered; a censored at CPU 5 s but b reached at 8 s: unordered (a might have arrived at 6 s)
+    c = compare_times([NAN, NAN, 2.0], [NAN, 8.0, 3.0], expect="less", budget=([10.0, 5.0, 4.0], [10.0, 9.0, 9.0]))
+    assert (c["wins_a"], c["wins_b"]) == (1, 0)
+    assert c["p"] == 1.0 and c["verdict"] == "inconclusive"
+    assert compare_times([NAN, NAN], [NAN, NAN], expect="less", budget=10)["verdict"] == "inconclusive"
+    with pytest.raises(ValueError, match="exceeds its budget"):
+        compare_times([20.0], [1.0], expect="less", budget=10)
+    with pytest.raises(ValueError, match="one budget per run"):
+        compare_times([1.0, 2.0], [1.0, 2.0], expect="less", budget=([10.0], [10.0, 10.0]))
+
+
+times = st.lists(st.one_of(st.integers(1, 100).map(float), st.just(NAN)), min_size=2, max_size=14)
+
+
+@given(a=times, data=st.data(), scale=st.sampled_from([0.5, 3.0, 60.0]))
+@settings(max_examples=80, deadline=None)
+def test_time_comparisons_are_symmetric_and_invariant_to_units(a, data, scale):
+    """Property: swapping the sides swaps the wins and flips the effect; a change of units of the
+    times and the budget (seconds ↦ minutes) changes nothing; a verdict needs p < 0.05."""
+    b = data.draw(st.lists(st.one_of(st.integers(1, 100).map(float), st.just(NAN)), min_size=len(a), max_size=len(a)))
+    c = compare_times(a, b, expect="less", budget=100)
+    s = compare_times(b, a, expect="greater", budget=100)
+    assert (s["wins_a"], s["wins_b"]) == (c["wins_b"], c["wins_a"]) and s["verdict"] == c["verdict"]
+    assert s["effect"] == pytest.approx(-c["effect"])
+    u = compare_times([scale * x for x in a], [scale * y for y in b], expect="less", budget=100 * scale)
+    assert (u["wins_a"], u["wins_b"], u["p"], u["verdict"]) == (c["wins_a"], c["wins_b"], c["p"], c["verdict"])
+    assert c["verdict"] == "inconclusive" or c["p"] < 0.05
+    assert c["wins_a"] + c["wins_b"] <= len(a)

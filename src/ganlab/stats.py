@@ -117,6 +117,61 @@ def compare(a: Sequence[float], b: Sequence[float], *, expect: str, paired: bool
     return out
 
 
+def compare_times(a: Sequence[float], b: Sequence[float], *, expect: str,
+                  budget: float | tuple[Sequence[float], Sequence[float]]) -> dict[str, float | int | str | None]:  # fmt: skip
+    """Decide "a reaches the target sooner than b" (``expect="less"``) or later (``"greater"``)
+    from paired times to a target, where a run that never reached it (NaN or inf) is
+    right-censored: its time is only known to exceed its budget — one number for every run (G
+    steps), or each run's own (its training CPU seconds), as ``(budgets of a, budgets of b)``.
+
+    Dropping censored runs (as ``compare`` does) throws away exactly the information such a
+    claim is about — a method that never arrives would look "inconclusive". A pair is ordered
+    when its order is known: two reached times compare as numbers; a reached time is below a
+    censored one whose budget is at least that time; two censored runs, or a censored run whose
+    budget ends before the other's time, leave the pair unordered. The test is the exact
+    two-sided sign test on the ordered pairs (binomial, p = ½ under "no difference"); the effect
+    size is the share of pairs won by a minus the share won by b (matched-pairs rank-biserial, in
+    [−1, 1]). ``diff``: the difference of the medians when both are reached times (None when a
+    median is censored). Verdict as ``compare``'s: decided only at p < 0.05.
+    """
+    if expect not in ("less", "greater"):
+        raise ValueError(f"expect must be 'less' or 'greater', got {expect!r}")
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"paired comparison needs as many values on both sides, got {len(x)} and {len(y)}")
+    if isinstance(budget, tuple):
+        cx, cy = np.asarray(budget[0], dtype=np.float64), np.asarray(budget[1], dtype=np.float64)
+    else:
+        cx = cy = np.full(x.shape, float(budget))
+    if cx.shape != x.shape or cy.shape != y.shape:
+        raise ValueError("one budget per run is needed on each side")
+    if np.any(np.isfinite(x) & (x > cx)) or np.any(np.isfinite(y) & (y > cy)):
+        raise ValueError("a reached time exceeds its budget: pass the budget the runs trained to")
+    ra, rb = np.isfinite(x), np.isfinite(y)
+    a_first = (ra & rb & (x < y)) | (ra & ~rb & (cy >= x))
+    b_first = (ra & rb & (y < x)) | (rb & ~ra & (cx >= y))
+    wins_a, wins_b, n = int(a_first.sum()), int(b_first.sum()), len(x)
+    out: dict[str, float | int | str | None] = {
+        "claim": f"a {'<' if expect == 'less' else '>'} b", "n_a": n, "n_b": n, "censored_a": int((~ra).sum()),
+        "censored_b": int((~rb).sum()), "wins_a": wins_a, "wins_b": wins_b, "diff": None, "effect": 0.0, "p": 1.0,
+        "verdict": "inconclusive", "test": "sign test, never-reached runs censored at their budget",
+    }  # fmt: skip
+    # a censored time sorts above every reached one, so a median that lands on one is only a bound
+    med_a, med_b = (float(np.median(np.where(r, v, math.inf))) if n else math.inf for r, v in ((ra, x), (rb, y)))
+    if math.isfinite(med_a) and math.isfinite(med_b):
+        out["diff"] = med_a - med_b
+    if wins_a + wins_b == 0:
+        return out
+    from scipy.stats import binomtest
+
+    p = float(binomtest(wins_a, wins_a + wins_b, 0.5).pvalue)
+    out.update(effect=(wins_a - wins_b) / n, p=p)
+    sooner, later = wins_a > wins_b and p < ALPHA, wins_b > wins_a and p < ALPHA
+    claimed, against = (sooner, later) if expect == "less" else (later, sooner)
+    out["verdict"] = "agrees" if claimed else ("disagrees" if against else "inconclusive")
+    return out
+
+
 def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, resamples: int) -> float:
     """Two-sided p of mean(d) = 0 under random signs: every 2ⁿ sign pattern up to n = 16, else sampled."""
     n = len(d)
@@ -130,7 +185,13 @@ def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, resamples: int) -> flo
 
 
 def comparison_text(c: dict, digits: int = 3) -> str:
-    """``compare``'s result in one line: the difference, its interval, effect size, p and verdict."""
+    """``compare``'s (or ``compare_times``') result in one line: the difference, its interval,
+    effect size, p and verdict."""
+    if "wins_a" in c:
+        diff = "" if c["diff"] is None else f"median a − b = {c['diff']:.{digits}g}, "
+        return (f"{c['verdict']}: a first in {c['wins_a']} of {c['n_a']} pairs, b first in {c['wins_b']}; never reached: "
+                f"a {c['censored_a']}, b {c['censored_b']}; {diff}effect size {c['effect']:.2g}, p = {c['p']:.2g} (sign test, "
+                "never-reached runs censored at their budget)")  # fmt: skip
     if c["diff"] is None:
         return f"{c['verdict']} (fewer than 2 finite values per side)"
     return (

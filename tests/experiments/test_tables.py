@@ -46,3 +46,19 @@ def test_interval_holds_the_mean_and_moves_with_the_data(values: list[float], sc
     assert lo <= s.mean + 1e-9 * (1 + abs(s.mean)) and s.mean - 1e-9 * (1 + abs(s.mean)) <= hi
     moved = stat([scale * x + shift for x in values])  # an affine change of units moves the interval with it
     assert np.allclose(moved.ci, (scale * lo + shift, scale * hi + shift), rtol=1e-9, atol=1e-6)
+
+
+def test_band_over_seeds_is_the_bootstrap_at_each_step_and_drops_a_diverged_seed() -> None:
+    from ganlab.experiments.tables import band_over_seeds
+    from ganlab.stats import interval
+
+    hists = [[{"step": 0, "hq": 1.0}, {"step": 10, "hq": 5.0}, {"step": 20, "hq": 7.0}],
+             [{"step": 0, "hq": 2.0}, {"step": 10, "hq": 6.0}],  # diverged after step 10
+             [{"step": 0, "hq": 3.0}, {"step": 10, "hq": 9.0}, {"step": 20, "hq": 8.0}, {"step": 30, "modes": 8}]]  # fmt: skip
+    steps, mean, lo, hi = band_over_seeds(hists, "hq")
+    assert steps == [0, 10, 20]  # step 30 did not evaluate hq
+    assert np.allclose(mean, [2.0, 20 / 3, 7.5])
+    for i, vals in enumerate(([1.0, 2.0, 3.0], [5.0, 6.0, 9.0], [7.0, 8.0])):
+        assert (lo[i], hi[i]) == interval(np.array(vals), method="bootstrap")
+    _, m1, l1, h1 = band_over_seeds(hists[:1], "hq")
+    assert np.array_equal(m1, l1) and np.array_equal(m1, h1)  # one seed: the band is the curve

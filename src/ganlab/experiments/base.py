@@ -24,7 +24,7 @@ from ganlab.errors import GanlabError
 from ganlab.experiments.tables import Stat, plain, write_table
 from ganlab.registry import Registry
 from ganlab.serial import write_json
-from ganlab.stats import compare, comparison_text
+from ganlab.stats import compare, compare_times, comparison_text
 from ganlab.version import __version__
 
 
@@ -74,10 +74,17 @@ class Context:
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.strip())
 
-    def claim(self, statement: str, a: Stat, b: Stat, expect: str, *, paired: bool = True) -> str:
+    def claim(self, statement: str, a: Stat, b: Stat, expect: str, *, paired: bool = True,
+              budget: float | tuple[Sequence[float], Sequence[float]] | None = None) -> str:  # fmt: skip
         """Decide "a < b" / "a > b" over the seeds (``stats.compare``: bootstrap interval of the
-        difference, effect size, p) and record it in result.json's ``claims``; returns the line."""
-        c = compare(list(a.values), list(b.values), expect=expect, paired=paired)
+        difference, effect size, p) and record it in result.json's ``claims``; returns the line.
+        With ``budget`` (one for all runs, or each run's own per side), a and b are paired times
+        to a target, NaN = never reached within it (``stats.compare_times``: censored, not
+        dropped)."""
+        if budget is not None:
+            c = compare_times(list(a.values), list(b.values), expect=expect, budget=budget)
+        else:
+            c = compare(list(a.values), list(b.values), expect=expect, paired=paired)
         self.data.setdefault("claims", []).append({**c, "claim": statement, "form": c["claim"]})  # the statement, not just "a < b"
         return f"{statement} — {comparison_text(c)}"
 

@@ -19,11 +19,10 @@ import torch
 from ganlab.config import DataConfig
 from ganlab.data import load_dataset
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import stat
+from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels, save_scatter_panels
-from ganlab.stats import describe
 
 DEFAULT_SETTINGS = (("game.penalties=[{name: r1, gamma: 1}]",), "R1 γ=1")  # for objectives that declare none
 N_MODES = {"ring8": 8, "grid25": 25}
@@ -98,18 +97,6 @@ def benchmark_row(objective: str, data: str, steps: int, seeds: int, every: int 
     return row, points, histories
 
 
-def _curve(histories: list[list[dict]], key: str) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95 % interval over seeds of ``key`` at each evaluated step (diverged seeds drop out)."""
-    steps = sorted({h["step"] for hist in histories for h in hist if key in h})
-    mean, lo, hi = [], [], []
-    for s in steps:
-        d = describe([h[key] for hist in histories for h in hist if h["step"] == s and key in h], method="bootstrap")
-        mean.append(d["mean"])
-        lo.append(d["ci_low"] if d["ci_low"] is not None else d["mean"])
-        hi.append(d["ci_high"] if d["ci_high"] is not None else d["mean"])
-    return steps, np.array(mean, float), np.array(lo, float), np.array(hi, float)
-
-
 @experiment("modes", seeds=10, order=2)
 def run(ctx: Context) -> None:
     """Modes covered, % high-quality samples and reverse KL for every objective on ring8 and grid25.
@@ -142,7 +129,7 @@ def run(ctx: Context) -> None:
             pub.append({"data": data, "objective": src, "modes": m, "hq": hq, "reverse_kl": kl})
     budget, near = [], []
     for data in datasets:
-        xs, mean, lo, hi = _curve(curves[(data, BASELINE)], "hq")
+        xs, mean, lo, hi = band_over_seeds(curves[(data, BASELINE)], "hq")
         at, plateau = PLATEAU[data]
         share = mean[-1] / plateau
         near.append(share >= 0.9)
@@ -176,7 +163,7 @@ def run(ctx: Context) -> None:
     for data in datasets:
         series = []
         for i, obj in enumerate(objectives):
-            xs, mean, lo, hi = _curve(curves[(data, obj)], "hq")
+            xs, mean, lo, hi = band_over_seeds(curves[(data, obj)], "hq")
             if xs:
                 series.append(Series(obj, xs, mean, lo, hi, colour=f"C{i % 10}", style="-" if i < 10 else "--"))
         panels.append(Panel(series, f"{data}: % HQ of the EMA G (mean, 95 % band over {ctx.seeds} seed(s))", "G step", "% HQ",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import stat
+from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.plots import Panel, Series, save_panels
 from ganlab.stats import describe
@@ -73,7 +73,7 @@ def run(ctx: Context) -> None:
         rows.append({
             "group": group, "setup": label, "modes": stat([f["modes"] for f in final], 1), "hq": stat([f["hq"] for f in final], 1),
             "kl": stat([f["kl"] for f in final], 2), "reach": stat(reach, 0), "reach_cpu": stat(reach_cpu, 1),
-            "wobble": stat(wobble, 1), "ms": stat(ms_per_step, 2),
+            "wobble": stat(wobble, 1), "ms": stat(ms_per_step, 2), "cpu": stat([h[-1]["cpu"] for h in per_seed], 1),
         })  # fmt: skip
     ctx.table("relativistic", rows, [
         ("group", "group"), ("setup", "setup"), ("modes", "modes of 8 (final)"), ("hq", "% HQ (final)"), ("kl", "reverse KL (final)"),
@@ -88,15 +88,10 @@ def run(ctx: Context) -> None:
               for axis in ("generator step", "training CPU seconds")}  # fmt: skip
     for i, (label, per_seed) in enumerate(histories.items()):
         group = SETUPS[label][0]
-        n = min(len(h) for h in per_seed)
-        xs = [r["step"] for r in per_seed[0][:n]]
-        hq = np.array([[r["hq"] for r in h[:n]] for h in per_seed])
-        band = [describe(list(col), method="bootstrap") for col in hq.T]
-        lo = [b["ci_low"] if b["ci_low"] is not None else b["mean"] for b in band]
-        hi = [b["ci_high"] if b["ci_high"] is not None else b["mean"] for b in band]
-        cpu = np.array([[r["cpu"] for r in h[:n]] for h in per_seed]).mean(0)
-        panels[(group, "generator step")].series.append(Series(label, xs, hq.mean(0), lo, hi, colour=f"C{i}"))
-        panels[(group, "training CPU seconds")].series.append(Series(label, cpu, hq.mean(0), colour=f"C{i}"))
+        xs, mean, lo, hi = band_over_seeds(per_seed, "hq")
+        _, cpu, _, _ = band_over_seeds(per_seed, "cpu")
+        panels[(group, "generator step")].series.append(Series(label, xs, mean, lo, hi, colour=f"C{i}"))
+        panels[(group, "training CPU seconds")].series.append(Series(label, cpu, mean, colour=f"C{i}"))
     save_panels(list(panels.values()), ctx.figure("hq_vs_time", f"ring8 % high-quality samples (mean of {ctx.seeds} seeds; 95 % "
                 "band on the left) against G steps (left) and training CPU seconds (right); top: no penalty, bottom: gradient "
                 "penalties"), cols=2,
@@ -115,6 +110,11 @@ def run(ctx: Context) -> None:
     sgan, gp = by["SGAN (non-saturating)"]["hq"], by["WGAN-GP (n_D=5)"]["hq"]
     claims = [ctx.claim(f"final % HQ of {k} ({by[k]['hq'].mean:.1f}) > SGAN ({sgan.mean:.1f})", by[k]["hq"], sgan, "greater")
               for k in ("RSGAN", "RaSGAN")]  # fmt: skip
+    base = by["SGAN (non-saturating)"]
+    for k in ("RSGAN", "RaSGAN"):  # convergence speed: a seed that never covers 8 modes is censored at its budget
+        claims.append(ctx.claim(f"G steps of {k} to 8 modes < SGAN's", by[k]["reach"], base["reach"], "less", budget=steps))
+        claims.append(ctx.claim(f"training CPU s of {k} to 8 modes < SGAN's", by[k]["reach_cpu"], base["reach_cpu"], "less",
+                                budget=(list(by[k]["cpu"].values), list(base["cpu"].values))))  # fmt: skip
     div = by["WGAN-div (k=2, p=6, n_D=5)"]["hq"]
     claims.append(ctx.claim(f"final % HQ of WGAN-div ({div.mean:.1f}) > WGAN-GP ({gp.mean:.1f})", div, gp, "greater"))
     ctx.text("**Verdict** (seed 003: relativistic GANs beat SGAN; WGAN-div beats WGAN-GP; paired over seeds): "

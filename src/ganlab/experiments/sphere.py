@@ -13,10 +13,9 @@ import numpy as np
 
 from ganlab.api import in_memory
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import stat
+from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.plots import Panel, Series, save_panels
-from ganlab.stats import describe
 
 SPHERE_OPT = ("model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 GP_OPT = (
@@ -124,22 +123,19 @@ def run(ctx: Context) -> None:
         for i, label in enumerate(("Sphere S^16 R=3", "Sphere S^16 R=1", "Sphere S^16 R=5", "WGAN-GP n_D=5")):
             if label not in curves:
                 continue
-            xs = sorted({h["step"] for hist in curves[label] for h in hist if key in h})
-            band = [describe([h[key] for hist in curves[label] for h in hist if h["step"] == x and key in h], method="bootstrap")
-                    for x in xs]  # fmt: skip
-            mean = [b["mean"] for b in band]
-            series.append(Series(label, xs, mean, [b["ci_low"] if b["ci_low"] is not None else b["mean"] for b in band],
-                                 [b["ci_high"] if b["ci_high"] is not None else b["mean"] for b in band], colour=f"C{i}"))  # fmt: skip
+            xs, mean, lo, hi = band_over_seeds(curves[label], key)
+            series.append(Series(label, xs, mean, lo, hi, colour=f"C{i}"))
         panels.append(Panel(series, f"ring8, mean and 95 % band over {ctx.seeds} seed(s)", "G step", ylabel))
     save_panels(panels, ctx.figure("curves", "Sphere GAN (S¹⁶, R = 1, 3, 5) and WGAN-GP along training on ring8 (EMA G)"),
                 size=(5.5, 3.8))  # fmt: skip
     by = {r["setup"]: r for r in rows}
     sphere_label = f"Sphere S^{16 if 16 in dims else dims[0]} R=3"
+    # a seed that never reaches 8 modes is censored at its budget (the steps, its CPU s), not dropped
+    sph, gp = by[sphere_label], by["WGAN-GP n_D=5"]
     reach_claims = [
-        ctx.claim(f"training CPU s of Sphere GAN ({sphere_label}) to 8 modes < WGAN-GP's", by[sphere_label]["reach_cpu"],
-                  by["WGAN-GP n_D=5"]["reach_cpu"], "less"),
-        ctx.claim(f"G steps of Sphere GAN ({sphere_label}) to 8 modes < WGAN-GP's", by[sphere_label]["reach"], by["WGAN-GP n_D=5"]["reach"],
-                  "less"),
+        ctx.claim(f"training CPU s of Sphere GAN ({sphere_label}) to 8 modes < WGAN-GP's", sph["reach_cpu"], gp["reach_cpu"], "less",
+                  budget=(list(sph["cpu"].values), list(gp["cpu"].values))),
+        ctx.claim(f"G steps of Sphere GAN ({sphere_label}) to 8 modes < WGAN-GP's", sph["reach"], gp["reach"], "less", budget=steps),
     ]  # fmt: skip
     d_out = ctx.size(128, 1024)
     trows = timing(ctx.size(15, 150), d_out)
@@ -153,7 +149,8 @@ def run(ctx: Context) -> None:
              f"{r:.2f}× a WGAN-GP step at equal n_D = 1 and {same / gp5:.2f}× one with the paper's n_D = 5 — "
              + ("agrees" if r < 1 else "does not agree")
              + f". The paper's S^{d_out} head is a separate factor: ×{wide / same:.2f} on this D ({wide / gp1:.2f}× WGAN-GP). "
-             "At equal quality on ring8, paired over seeds (a seed that never reaches the target drops out of its pair): "
+             "At equal quality on ring8, paired over seeds (a seed that never reaches the target counts as later than any that does "
+             "within its budget): "
              + "; ".join(reach_claims) + ".")  # fmt: skip
     ctx.data["ratio"] = r
     ctx.data["head_factor"] = wide / same

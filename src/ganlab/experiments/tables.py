@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ganlab.stats import interval
+from ganlab.stats import describe, interval
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +64,21 @@ class Stat:
 
 def stat(values: Sequence[float], digits: int = 2) -> Stat:
     return Stat(tuple(float(v) for v in values), digits)
+
+
+def band_over_seeds(histories: Sequence[Sequence[dict[str, Any]]], key: str) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """A curve over seeds: at every step some seed's history evaluated ``key``, the mean and the
+    95 % bootstrap interval (``stats.describe``) of the seeds' finite values there — a diverged
+    seed drops out from where it diverged. One value at a step: its interval is the value."""
+    steps = sorted({h["step"] for hist in histories for h in hist if key in h})
+    mean, lo, hi = [], [], []
+    for s in steps:
+        d = describe([h[key] for hist in histories for h in hist if h["step"] == s and key in h], method="bootstrap")
+        m = d["mean"] if d["mean"] is not None else math.nan
+        mean.append(m)
+        lo.append(d["ci_low"] if d["ci_low"] is not None else m)
+        hi.append(d["ci_high"] if d["ci_high"] is not None else m)
+    return steps, np.array(mean, float), np.array(lo, float), np.array(hi, float)
 
 
 def fmt(v: Any) -> str:
