@@ -22,10 +22,14 @@ class Wasserstein(Objective):
     """
 
     output: ClassVar[str] = "critic"
+    # On the 2-D mixtures: the authors' own toy settings (gan_toy.py of the WGAN-GP code: λ = 0.1 —
+    # "smaller lambda seems to help for toy tasks" —, Adam 1e-4 β = (0.5, 0.9), n_D = 5, batch 256).
+    # The image setting λ = 10 on ring8 (σ = 0.01) covers ≈ 3 of 8 modes at 4,000 steps, here and in
+    # an independent plain-PyTorch loop alike; λ = 0.1 covers 8/8 (docs/results/modes).
     benchmark: ClassVar = (
-        ("game.penalties=[{name: gp, lam: 10}]", "train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4",
-         "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]"),
-        "WGAN-GP: GP λ=10, n_D=5, Adam 1e-4 β=(0, 0.9) (Gulrajani 2017, Alg. 1)",
+        ("game.penalties=[{name: gp, lam: 0.1}]", "train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4",
+         "train.betas_d=[0.5, 0.9]", "train.betas_g=[0.5, 0.9]"),
+        "WGAN-GP, the authors' toy settings: GP λ=0.1, n_D=5, Adam 1e-4 β=(0.5, 0.9) (Gulrajani 2017, gan_toy.py)",
     )  # fmt: skip
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
