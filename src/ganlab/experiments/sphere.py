@@ -13,7 +13,7 @@ import numpy as np
 
 from ganlab.api import in_memory
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import band_over_seeds, stat
+from ganlab.experiments.tables import band_over_seeds, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
@@ -73,11 +73,7 @@ def _modes(run, step: int) -> dict:  # noqa: ANN001
 HQ_TARGET = 20.0  # % HQ: every Sphere cell's final mean is above it, so the target is within both methods' reach
 
 
-def _reach(history: list[dict], key: str, what: str = "modes") -> float:
-    """The first value of ``key`` (step or CPU s) at an evaluation that met the target (NaN: never): all 8 modes
-    covered (``what="modes"``), or at least ``HQ_TARGET`` % high-quality samples (``what="hq"``)."""
-    met = (lambda h: h.get("modes", 0) >= 8) if what == "modes" else (lambda h: h.get("hq", 0) >= HQ_TARGET)
-    return next((float(h[key]) for h in history if met(h)), float("nan"))
+TARGETS = {"modes": lambda h: h.get("modes", 0) >= 8, "hq": lambda h: h.get("hq", 0) >= HQ_TARGET}  # 8 of 8 modes; ≥ HQ_TARGET % HQ
 
 
 @experiment("sphere", seeds=10, order=4)
@@ -110,10 +106,9 @@ def run(ctx: Context) -> None:
             vals["hq"].append(100 * m.get("hq", float("nan")))
             vals["kl"].append(m.get("reverse_kl", float("nan")))
             vals["cpu"].append(run_.cpu_seconds)
-            vals["reach"].append(_reach(run_.history, "step"))
-            vals["reach_cpu"].append(_reach(run_.history, "cpu"))
-            vals["reach_hq"].append(_reach(run_.history, "step", "hq"))
-            vals["reach_hq_cpu"].append(_reach(run_.history, "cpu", "hq"))
+            for name, what in (("reach", "modes"), ("reach_hq", "hq")):
+                vals[name].append(first_reached(run_.history, "step", TARGETS[what]))
+                vals[f"{name}_cpu"].append(first_reached(run_.history, "cpu", TARGETS[what]))
             hists.append(run_.history)
         curves[label] = hists
         rows.append({"setup": label, "n": d_out, "R": moments if moments is not None else "—", "modes": stat(vals["modes"], 1),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,12 @@ def band_over_seeds(histories: Sequence[Sequence[dict[str, Any]]], key: str) -> 
         lo.append(d["ci_low"] if d["ci_low"] is not None else m)
         hi.append(d["ci_high"] if d["ci_high"] is not None else m)
     return steps, np.array(mean, float), np.array(lo, float), np.array(hi, float)
+
+
+def first_reached(history: Sequence[dict[str, Any]], key: str, met: Callable[[dict[str, Any]], bool]) -> float:
+    """``key`` (a step or CPU s) of the first evaluation in ``history`` where ``met`` holds; NaN
+    if none did (a time to a target that ``stats.compare_times`` treats as censored)."""
+    return next((float(h[key]) for h in history if met(h)), math.nan)
 
 
 def fmt(v: Any) -> str:
