@@ -23,7 +23,8 @@ def test_every_objective_has_valid_mode_settings() -> None:
 
 def test_modes_quick(quick_run) -> None:  # noqa: ANN001
     folder = quick_run("modes")
-    experiment_outputs(folder, ["modes", "published"], ["samples_ring8"])
+    experiment_outputs(folder, ["modes", "modes_tuned", "modes_validation", "published"],
+                       ["samples_ring8", "samples_tuned_ring8", "hq_vs_step", "hq_vs_step_tuned"])
     rows = read_csv(folder / "modes.csv")
     assert {r["objective"] for r in rows} == set(OBJECTIVES.names())
     by = {r["objective"]: r for r in rows}
@@ -33,6 +34,28 @@ def test_modes_quick(quick_run) -> None:  # noqa: ANN001
         if r["modes_mean"] not in ("", "nan"):
             assert 0 <= float(r["modes_mean"]) <= 8
             assert 0 <= float(r["hq_mean"]) <= 100
+
+
+def test_modes_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None:  # noqa: ANN001
+    """Each tuned row is the setting the rule picks from the validation table; where that is the declared
+    setting, the tuned row is the declared row (the same runs)."""
+    from ganlab.experiments import tuning
+
+    folder = quick_run("modes")
+    val = read_csv(folder / "modes_validation.csv")
+    tuned = {r["objective"]: r for r in read_csv(folder / "modes_tuned.csv")}
+    declared = {r["objective"]: r for r in read_csv(folder / "modes.csv")}
+    assert {r["objective"] for r in val} == set(tuned) == {"non_saturating", "gls"}
+    for obj, row in tuned.items():
+        mine = [r for r in val if r["objective"] == obj]
+        assert len(mine) == 5 and mine[0]["setting"] == "declared" and sum(r["chosen"] == "✓" for r in mine) == 1
+        pick = tuning.choose([(float(r["modes_mean"]), float(r["hq_mean"])) for r in mine])
+        assert mine[pick]["chosen"] == "✓" and row["setting"] == mine[pick]["setting"]
+        if row["setting"] == "declared":
+            assert {k: v for k, v in row.items() if k != "setting"} == declared[obj]
+    readme = (folder / "README.md").read_text()
+    for obj, row in tuned.items():  # a changed setting is checked on the test seeds
+        assert (f"% HQ of {obj}, tuned ({row['setting']}) > declared" in readme) == (row["setting"] != "declared")
 
 
 @pytest.mark.slow

@@ -72,8 +72,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_init(parent: int) -> None:
-    """A local worker: one torch thread, and a watch on the sweep process."""
+def worker_init(parent: int) -> None:
+    """A local worker: one torch thread, and a watch on the process that started it (``parent``):
+    a worker whose parent is gone stops instead of training on for nobody."""
     import torch
 
     # workers share the cores: torch's own thread pool per worker would oversubscribe them (benchmarks/threads.py)
@@ -99,7 +100,7 @@ def run_local(tasks: Sequence[Task], done: Done, *, workers: int | None = None) 
     n = max(1, min(workers or cores(), len(tasks)))
     # spawn, not fork: a forked child inherits torch's thread pools in an unknown state
     pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init, initargs=(os.getpid(),)
     )
     queue = list(reversed(tasks))
     pending: dict = {}

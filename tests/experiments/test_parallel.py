@@ -1,0 +1,61 @@
+"""An experiment's cells in worker processes: the same results as in this process, kept and reused
+only when their inputs match, errors passed on, and the workers' CPU time counted."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from ganlab.experiments.base import cpu_seconds
+from ganlab.experiments.parallel import CELLS, map_cells
+
+
+def test_pool_and_inline_agree_in_job_order() -> None:
+    jobs = [(n,) for n in (12, 3, 20, 0, 7)]
+    assert map_cells(math.factorial, jobs, workers=2) == map_cells(math.factorial, jobs) == [math.factorial(n) for n, in jobs]
+
+
+def test_cells_are_kept_and_reused_only_when_their_inputs_match(tmp_path: Path) -> None:
+    assert map_cells(math.factorial, [(5,), (6,)], folder=tmp_path) == [120, 720]
+    files = sorted((tmp_path / CELLS).glob("*.json"))
+    assert len(files) == 2
+    kept = {json.loads(f.read_text())["inputs"]["args"][0]: f for f in files}
+    record = json.loads(kept[5].read_text())
+    kept[5].write_text(json.dumps({**record, "result": "from the file"}))
+    assert map_cells(math.factorial, [(5,), (6,)], folder=tmp_path) == ["from the file", 720]  # reused, not recomputed
+    kept[5].write_text(json.dumps({**record, "inputs": {**record["inputs"], "ganlab": "0.0.0"}, "result": "stale"}))
+    assert map_cells(math.factorial, [(5,)], folder=tmp_path) == [120]  # inputs differ: computed again
+    assert json.loads(kept[5].read_text())["result"] == 120
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_job_raises_its_error(workers: int) -> None:
+    with pytest.raises(ValueError):
+        map_cells(math.factorial, [(3,), (-1,)], workers=workers)
+
+
+def test_workers_cpu_time_is_counted() -> None:
+    """``cpu_seconds`` (an experiment's measured CPU) includes the pool's workers, not only this process."""
+    own, total = time.process_time(), cpu_seconds()
+    map_cells(sum, [(range(2 * 10**7),), (range(2 * 10**7),)], workers=2)
+    own, total = time.process_time() - own, cpu_seconds() - total
+    assert total - own > 0.2, (own, total)
+
+
+def test_a_benchmark_cell_trained_in_a_worker_equals_one_trained_here() -> None:
+    """Seeds fix everything: a group trained in a spawned worker gives this process's numbers exactly."""
+    from ganlab.experiments.modes import benchmark_cell
+
+    def without_cpu(cell: dict) -> str:  # CPU seconds differ between processes; NaN (no HQ sample) equals itself as JSON text
+        vals = {k: v for k, v in cell["vals"].items() if k != "cpu"}
+        hist = [[{k: v for k, v in h.items() if k != "cpu"} for h in run] for run in cell["histories"]]
+        return json.dumps({**cell, "vals": vals, "histories": hist})
+
+    jobs = [("non_saturating", "ring8", 20, 2, 10, 0, ()), ("hinge", "ring8", 20, 1, 0, 100, ("train.lr_d=0.003", "train.lr_g=0.003"))]
+    pooled, here = map_cells(benchmark_cell, jobs, workers=2), map_cells(benchmark_cell, jobs)
+    assert [without_cpu(c) for c in pooled] == [without_cpu(c) for c in here]
+    assert [h["step"] for h in pooled[0]["histories"][0]] == [0, 10, 20] and pooled[1]["points"] is not None
