@@ -59,3 +59,13 @@ def test_a_benchmark_cell_trained_in_a_worker_equals_one_trained_here() -> None:
     pooled, here = map_cells(benchmark_cell, jobs, workers=2), map_cells(benchmark_cell, jobs)
     assert [without_cpu(c) for c in pooled] == [without_cpu(c) for c in here]
     assert [h["step"] for h in pooled[0]["histories"][0]] == [0, 10, 20] and pooled[1]["points"] is not None
+
+
+def test_nan_survives_the_cell_file_and_a_new_cell_equals_a_reused_one(tmp_path: Path) -> None:
+    """A diverged run's NaN must come back as NaN (strict JSON would make it null); tuples come back as lists either way."""
+    new = map_cells(float, [("nan",), ("1.5",)], folder=tmp_path)
+    reused = map_cells(float, [("nan",), ("1.5",)], folder=tmp_path)
+    assert math.isnan(new[0]) and math.isnan(reused[0]) and new[1] == reused[1] == 1.5
+    (next((tmp_path / CELLS).glob("*.json"))).write_text("{not json")
+    again = map_cells(float, [("nan",), ("1.5",)], folder=tmp_path)  # an unreadable file is computed again
+    assert math.isnan(again[0]) and again[1] == 1.5

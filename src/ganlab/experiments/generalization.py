@@ -10,14 +10,18 @@ training images (a generator that memorises has train MRE ≪ test MRE).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
 from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import make, train_seeds
 from ganlab.metrics import evaluate, mre_along_training
 from ganlab.plots import Panel, Series, save_panels
+from ganlab.sweep.executors import cores
 
 WGAN_GP_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -59,56 +63,67 @@ MODELS: dict[str, tuple[tuple[str, ...], bool, str]] = {
 }
 
 
+def model_cell(label: str, steps: int, seeds: int, every: int, n_images: int | None, restarts: int, mre_steps: int,
+               fid_n: int) -> dict[str, Any]:  # fmt: skip
+    """One model of ``MODELS`` over seeds 0 … ``seeds`` − 1, as plain values: each seed's history
+    (test and train MRE of the raw G every ``every`` steps), its final values and the test images used."""
+    overrides = MODELS[label][0]
+    cfg = make(["data.name=digits", f"train.steps={steps}", "train.seed=0", "train.progress=false", *overrides])
+    mre_opts = {"restarts": restarts, "steps": mre_steps, "seed": 0}
+
+    def measure(run, step: int) -> dict:  # noqa: ANN001
+        G = run.trainer.G
+        if not all(torch.isfinite(p).all() for p in G.parameters()):
+            return {"test": float("nan"), "train": float("nan")}
+        test_x = run.dataset.test if n_images is None else run.dataset.test[:n_images]
+        test = mre_along_training([(step, G)], test_x, **mre_opts)[0]["mre"]
+        train = mre_along_training([(step, G)], run.dataset.train[: len(test_x)], **mre_opts)[0]["mre"]
+        return {"test": test, "train": train, "gap": test - train}
+
+    finals: dict[str, list[float]] = {"test": [], "train": [], "gap": [], "fluct": [], "fid": [], "cpu": []}
+    histories, diverged, n_test = [], [], 0
+    for seed, run_ in enumerate(train_seeds(cfg, seeds, every=every, callback=measure, desc=label)):
+        n_test = len(run_.dataset.test) if n_images is None else n_images
+        if run_.diverged:
+            diverged.append(f"seed {seed}: {run_.diverged}")
+        hist = run_.history
+        histories.append(hist)
+        last = hist[-1]
+        finals["test"].append(last["test"])
+        finals["train"].append(last["train"])
+        finals["gap"].append(last["test"] - last["train"])
+        later = [h["test"] for h in hist if h["step"] >= steps // 2]
+        finals["fluct"].append(float(np.std(later)) if len(later) > 1 else float("nan"))
+        finals["cpu"].append(run_.cpu_seconds)
+        fid = float("nan")
+        if not run_.diverged:
+            fid = evaluate(run_.trainer.G, run_.dataset, metrics=["fid"], n=fid_n, seed=seed)["values"]["fid"]
+        finals["fid"].append(fid)
+    return {"histories": histories, "finals": finals, "diverged": diverged, "n_test": n_test}
+
+
 @experiment("generalization", seeds=5, order=3)
 def run(ctx: Context) -> None:
     """Test-split MRE along training: unregularised DCGAN vs LS-GAN, GLS-GAN, WGAN, WGAN-GP (digits).
 
     Quick: 60 G steps, MRE of 16 images every 30 steps (1 start × 30 Adam steps on z), 1 seed.
-    Full: 3,000 G steps, MRE of the whole test split (360 images) and of as many training images
-    every 500 steps (2 starts × 100 steps), 5 seeds: ≈ 70 CPU min estimated from the 1-seed
-    1,500-step run (one thread, shared 2-core machine; the measured time is in the report);
-    quick ≈ 12 s CPU. Claims: unpaired over seeds (``stats.compare``; seeds do not couple
-    different models).
+    Full: 6,000 G steps, MRE of the whole test split (360 images) and of as many training images
+    every 1,000 steps (2 starts × 100 steps), 5 seeds per model trained as one group, the models
+    two at a time (one worker process per core; each kept in ``cells/`` as it ends, so a killed
+    run goes on where it stopped). The measured CPU time is in the report. Claims: unpaired over
+    seeds (``stats.compare``; seeds do not couple different models).
     """
-    steps, every = ctx.size(60, 3000), ctx.size(30, 500)
+    steps, every = ctx.size(60, 6000), ctx.size(30, 1000)
     n_images = ctx.size(16, None)  # None: the whole test split
-    mre_opts = {"restarts": ctx.size(1, 2), "steps": ctx.size(30, 100), "seed": 0}
+    restarts, mre_steps, fid_n = ctx.size(1, 2), ctx.size(30, 100), ctx.size(500, 2000)
+    jobs = [(label, steps, ctx.seeds, every, n_images, restarts, mre_steps, fid_n) for label in MODELS]
+    cells = map_cells(model_cell, jobs, folder=ctx.out, workers=ctx.size(1, cores()), desc="generalization")
     curves: dict[str, list[list[dict]]] = {}
     rows = []
     n_test = 0
-    for label, (overrides, regularised, settings) in MODELS.items():
-        per_seed = []
-        finals: dict[str, list[float]] = {"test": [], "train": [], "gap": [], "fluct": [], "fid": [], "cpu": []}
-        diverged = []
-        cfg = make(["data.name=digits", f"train.steps={steps}", "train.seed=0", "train.progress=false", *overrides])
-
-        def measure(run, step: int) -> dict:  # noqa: ANN001
-            G = run.trainer.G
-            if not all(torch.isfinite(p).all() for p in G.parameters()):
-                return {"test": float("nan"), "train": float("nan")}
-            test_x = run.dataset.test if n_images is None else run.dataset.test[:n_images]
-            test = mre_along_training([(step, G)], test_x, **mre_opts)[0]["mre"]
-            train = mre_along_training([(step, G)], run.dataset.train[: len(test_x)], **mre_opts)[0]["mre"]
-            return {"test": test, "train": train, "gap": test - train}
-
-        for seed, run_ in enumerate(train_seeds(cfg, ctx.seeds, every=every, callback=measure, desc=label)):
-            n_test = len(run_.dataset.test) if n_images is None else n_images
-            if run_.diverged:
-                diverged.append(f"seed {seed}: {run_.diverged}")
-            hist = run_.history
-            per_seed.append(hist)
-            last = hist[-1]
-            finals["test"].append(last["test"])
-            finals["train"].append(last["train"])
-            finals["gap"].append(last["test"] - last["train"])
-            later = [h["test"] for h in hist if h["step"] >= steps // 2]
-            finals["fluct"].append(float(np.std(later)) if len(later) > 1 else float("nan"))
-            finals["cpu"].append(run_.cpu_seconds)
-            fid = float("nan")
-            if not run_.diverged:
-                fid = evaluate(run_.trainer.G, run_.dataset, metrics=["fid"], n=ctx.size(500, 2000), seed=seed)["values"]["fid"]
-            finals["fid"].append(fid)
-        curves[label] = per_seed
+    for (label, (_, regularised, settings)), cell in zip(MODELS.items(), cells):
+        finals, diverged, n_test = cell["finals"], cell["diverged"], cell["n_test"]
+        curves[label] = cell["histories"]
         rows.append({
             "model": label, "regularised": "yes" if regularised else "no", "test": stat(finals["test"], 4),
             "train": stat(finals["train"], 4), "gap": stat(finals["gap"], 4), "fluct": stat(finals["fluct"], 4),
@@ -133,8 +148,8 @@ def run(ctx: Context) -> None:
         ("settings", "settings"),
     ], title=f"MRE after {steps} G steps, mean ± std [95 % interval] over {ctx.seeds} seed(s)",
         notes=f"MRE = mean over images of min_z ‖G(z) − x‖² / 64 (ganlab.metrics.mre), {n_test} test images (the whole "
-        f"split in the full mode) and as many training images, {mre_opts['restarts']} start(s) × {mre_opts['steps']} Adam "
-        f"steps on z; raw G (no EMA). FID: {ctx.size(500, 2000)} samples vs the test split, the shipped digits classifier's "
+        f"split in the full mode) and as many training images, {restarts} start(s) × {mre_steps} Adam "
+        f"steps on z; raw G (no EMA). FID: {fid_n} samples vs the test split, the shipped digits classifier's "
         "features.")  # fmt: skip
     xs, base, _, _ = band_over_seeds(curves["DCGAN"], "test")
     if len(base) >= 3 and all(np.isfinite(base[-3:])):

@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ganlab.serial import read_json, write_json
+from ganlab.serial import atomic_write_bytes
 from ganlab.sweep.executors import worker_init
 from ganlab.version import __version__
 
@@ -33,20 +33,24 @@ def _key(name: str, args: Sequence[Any]) -> str:
 
 
 def _cached(folder: Path | None, fn: Callable[..., Any], args: tuple) -> Any:
-    """``fn(*args)``, read from / written to the cell's file when ``folder`` is given."""
-    if folder is None:
-        return fn(*args)
-    path = folder / CELLS / f"{_key(fn.__qualname__, args)}.json"
+    """``fn(*args)`` as it reads back from JSON, read from / written to the cell's file when ``folder``
+    is given. The file is JSON with NaN kept as NaN (a cell's own store, not an interchange file):
+    strict JSON would turn a diverged run's NaN into null, and a reused cell must equal a new one."""
     inputs = {"fn": f"{fn.__module__}.{fn.__qualname__}", "args": json.loads(json.dumps(list(args), default=str)),
               "ganlab": __version__}  # fmt: skip
-    if path.is_file():
-        saved = read_json(path)
-        if saved.get("inputs") == inputs:
+    path = None if folder is None else folder / CELLS / f"{_key(fn.__qualname__, args)}.json"
+    if path is not None and path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            saved = {}  # unreadable: computed again, and the file replaced
+        if isinstance(saved, dict) and saved.get("inputs") == inputs:
             return saved["result"]
-    result = fn(*args)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, {"inputs": inputs, "result": result})
-    return result
+    text = json.dumps({"inputs": inputs, "result": fn(*args)}, default=str)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, text.encode())
+    return json.loads(text)["result"]
 
 
 def map_cells(fn: Callable[..., Any], jobs: Sequence[tuple], *, folder: Path | None = None, workers: int = 1,
