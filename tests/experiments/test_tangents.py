@@ -8,7 +8,7 @@ from tests.helpers import experiment_outputs
 
 def test_tangents_quick(quick_run) -> None:  # noqa: ANN001
     folder = quick_run("tangents")
-    result = experiment_outputs(folder, ["tangents", "tangents_runs"])
+    result = experiment_outputs(folder, ["tangents", "tangents_runs"], ["localized_spectrum", "localized_edits"])
     pens = {r["penalty"] for r in result["runs"]}
     assert pens == {"none", "orthonormal_tangent"}
     assert all(r["erank"] > 0 for r in result["runs"])

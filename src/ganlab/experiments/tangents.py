@@ -55,6 +55,9 @@ def run(ctx: Context) -> None:
 
     localized_study(ctx.quick, ctx.out, progress=False)
     ctx.parts.append((ctx.out / "localized.md").read_text())
+    ctx.figure("localized_spectrum", "Localized GAN: σᵢ/σ₁ of its tangents ∂G(x, z)/∂z at z = 0 on the test digits")  # drawn by the study
+    ctx.figure("localized_edits", "Localized GAN: one test digit of 0, 2, 4, 6, 8 moved along its first three tangents, "
+               "G(x, t·vᵢ) for t = −4 … 4 (t = 0 is x)")
     ssl_rows = ssl_study(ctx.quick, ctx.seeds, ctx.out, localized=ctx.out / "localized.pt", progress=False, tune=True)
     (ctx.out / "localized.pt").unlink(missing_ok=True)  # the model is an intermediate, not a result
     ctx.parts.append((ctx.out / "ssl_validation.md").read_text())
