@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
 from ganlab.stats import describe
+from ganlab.sweep.executors import cores
 
 WGAN_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -43,28 +45,32 @@ SETUPS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def _measure(run, step: int) -> dict:  # noqa: ANN001
+    m = modes_of(run.trainer.G, run.dataset, seed=0)
+    return {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
+
+
+def setup_cell(label: str, steps: int, seeds: int, every: int) -> list[list[dict]]:
+    """Each seed's history (modes, % HQ and reverse KL of the raw G every ``every`` steps) of one setup."""
+    cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", "train.seed=0", "train.ema=null", *SETUPS[label][1]])
+    return [run_.history for run_ in train_seeds(cfg, seeds, every=every, callback=_measure, desc=label)]
+
+
 @experiment("relativistic", seeds=10, order=5)
 def run(ctx: Context) -> None:
     """RSGAN / RaSGAN vs SGAN and WGAN-div vs WGAN-GP: ring8 mode coverage against steps and CPU time.
 
     Quick: 200 G steps, evaluated every 50, 1 seed. Full: 3,000 G steps, evaluated every 200,
-    10 seeds (one group per setup): ≈ 17 CPU min, as measured at 3,000 steps (one thread,
-    shared 2-core machine; the measured time is in the report); quick ≈ 11 s CPU. Claims paired
-    over seeds (``stats.compare``).
+    10 seeds (one group per setup, two groups at a time: one worker process per core, each kept
+    in ``cells/`` as it ends). The measured time is in the report. Claims paired over seeds
+    (``stats.compare``).
     """
     steps, every = ctx.size(200, 3000), ctx.size(50, 200)
+    cells = map_cells(setup_cell, [(label, steps, ctx.seeds, every) for label in SETUPS], folder=ctx.out,
+                      workers=ctx.size(1, cores()), desc="relativistic")  # fmt: skip
     histories: dict[str, list[list[dict]]] = {}
     rows = []
-    for label, (group, over) in SETUPS.items():
-        per_seed = []
-        cfg = make([*POINTS_BASE, "data.name=ring8", f"train.steps={steps}", "train.seed=0", "train.ema=null", *over])
-
-        def measure(run, step: int) -> dict:  # noqa: ANN001
-            m = modes_of(run.trainer.G, run.dataset, seed=0)
-            return {"modes": m["modes"], "hq": 100 * m["hq"], "kl": m["reverse_kl"]}
-
-        for run_ in train_seeds(cfg, ctx.seeds, every=every, callback=measure, desc=label):
-            per_seed.append(run_.history)
+    for (label, (group, _)), per_seed in zip(SETUPS.items(), cells):
         histories[label] = per_seed
         final = [h[-1] for h in per_seed]
         # first evaluation at which all 8 modes are covered (NaN when never)

@@ -13,10 +13,12 @@ import numpy as np
 
 from ganlab.api import in_memory
 from ganlab.experiments.base import Context, experiment
+from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
+from ganlab.sweep.executors import cores
 
 SPHERE_OPT = ("model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 GP_OPT = (
@@ -76,16 +78,36 @@ HQ_TARGET = 20.0  # % HQ: every Sphere cell's final mean is above it, so the tar
 TARGETS = {"modes": lambda h: h.get("modes", 0) >= 8, "hq": lambda h: h.get("hq", 0) >= HQ_TARGET}  # 8 of 8 modes; ≥ HQ_TARGET % HQ
 
 
+def sphere_cell(label: str, over: tuple[str, ...], steps: int, seeds: int, every: int) -> dict:
+    """One cell over seeds 0 … ``seeds`` − 1: each seed's final modes, % HQ, reverse KL and CPU s, its
+    steps and CPU s to each target (NaN: never reached) and its history (``vals``, ``histories``)."""
+    vals: dict[str, list[float]] = {"modes": [], "hq": [], "kl": [], "cpu": [], "reach": [], "reach_cpu": [], "reach_hq": [],
+                                    "reach_hq_cpu": []}  # fmt: skip
+    hists = []
+    for seed, run_ in enumerate(train_seeds(make([*over, f"train.steps={steps}", "train.seed=0"]), seeds, every=every,
+                                            callback=_modes, desc=label)):  # fmt: skip
+        m = modes_of(run_.trainer.G_eval, run_.dataset, seed=seed) if not run_.diverged else {}
+        vals["modes"].append(m.get("modes", float("nan")))
+        vals["hq"].append(100 * m.get("hq", float("nan")))
+        vals["kl"].append(m.get("reverse_kl", float("nan")))
+        vals["cpu"].append(run_.cpu_seconds)
+        for name, what in (("reach", "modes"), ("reach_hq", "hq")):
+            vals[name].append(first_reached(run_.history, "step", TARGETS[what]))
+            vals[f"{name}_cpu"].append(first_reached(run_.history, "cpu", TARGETS[what]))
+        hists.append(run_.history)
+    return {"vals": vals, "histories": hists}
+
+
 @experiment("sphere", seeds=10, order=4)
 def run(ctx: Context) -> None:
     """Sphere GAN: moments R ∈ {1, 3, 5} × sphere dimension on ring8; cost per step and to a target vs WGAN-GP.
 
     Quick: R ∈ {1, 3, 5} on S¹⁶, 200 steps, 1 seed; timing over 15 interleaved steps. Full:
     R ∈ {1, 3, 5} × n ∈ {2, 16, 128}, 3,000 steps evaluated every 250, and WGAN-GP (n_D = 5) on
-    the same nets and budget, 10 seeds (one group per cell); timing over 150 interleaved steps,
-    Sphere GAN with WGAN-GP's D and with the paper's S¹⁰²⁴ head: ≈ 17 CPU min estimated from the
-    1,000-step run (one thread, shared 2-core machine; the measured time is in the report);
-    quick ≈ 7 s CPU. Claims: steps and CPU seconds to a target quality, paired over seeds.
+    the same nets and budget, 10 seeds (one group per cell, two cells at a time: one worker
+    process per core, each kept in ``cells/``); timing over 150 interleaved steps, Sphere GAN
+    with WGAN-GP's D and with the paper's S¹⁰²⁴ head, in this process. The measured time is in
+    the report. Claims: steps and CPU seconds to a target quality, paired over seeds.
     """
     steps, every = ctx.size(200, 3000), ctx.size(100, 250)
     dims = ctx.size((16,), (2, 16, 128))
@@ -95,22 +117,11 @@ def run(ctx: Context) -> None:
     # WGAN-GP on the 2-D ring with its authors' toy settings (λ = 0.1: the image setting λ = 10 does not learn the ring)
     toy_gp = OBJECTIVES.get("wasserstein").benchmark[0]
     cells.append(("WGAN-GP n_D=5", [*POINTS_BASE, "data.name=ring8", "game.objective=wasserstein", *toy_gp], 1, None))
-    for label, over, d_out, moments in cells:
-        vals: dict[str, list[float]] = {"modes": [], "hq": [], "kl": [], "cpu": [], "reach": [], "reach_cpu": [], "reach_hq": [],
-                                        "reach_hq_cpu": []}  # fmt: skip
-        cfg = make([*over, f"train.steps={steps}", "train.seed=0"])
-        hists = []
-        for seed, run_ in enumerate(train_seeds(cfg, ctx.seeds, every=every, callback=_modes, desc=label)):
-            m = modes_of(run_.trainer.G_eval, run_.dataset, seed=seed) if not run_.diverged else {}
-            vals["modes"].append(m.get("modes", float("nan")))
-            vals["hq"].append(100 * m.get("hq", float("nan")))
-            vals["kl"].append(m.get("reverse_kl", float("nan")))
-            vals["cpu"].append(run_.cpu_seconds)
-            for name, what in (("reach", "modes"), ("reach_hq", "hq")):
-                vals[name].append(first_reached(run_.history, "step", TARGETS[what]))
-                vals[f"{name}_cpu"].append(first_reached(run_.history, "cpu", TARGETS[what]))
-            hists.append(run_.history)
-        curves[label] = hists
+    results = map_cells(sphere_cell, [(label, tuple(over), steps, ctx.seeds, every) for label, over, _, _ in cells], folder=ctx.out,
+                        workers=ctx.size(1, cores()), desc="sphere")  # fmt: skip
+    for (label, _, d_out, moments), result in zip(cells, results):
+        vals = result["vals"]
+        curves[label] = result["histories"]
         rows.append({"setup": label, "n": d_out, "R": moments if moments is not None else "—", "modes": stat(vals["modes"], 1),
                      "hq": stat(vals["hq"], 1), "kl": stat(vals["kl"], 2), "cpu": stat(vals["cpu"], 1),
                      "reach": stat(vals["reach"], 0), "reach_cpu": stat(vals["reach_cpu"], 1), "reach_hq": stat(vals["reach_hq"], 0),
