@@ -27,8 +27,9 @@ HEADER = """# Results: the source texts' claims, reproduced
 Each section below is the README.md that `ganlab experiment NAME --out docs/results/NAME` wrote
 (tables, figures, CSVs and result.json sit beside it in docs/results/NAME/). Nothing here is typed
 by hand: rerun the command printed in a section, then `python scripts/make_results.py`. CPU times
-were measured on a 2-core machine shared with other jobs (one torch thread per experiment); wall
-times are longer than CPU times because of that sharing. `ganlab report docs/results` renders all
+were measured on a 2-core machine shared with other jobs, one torch thread per process; an
+experiment that trains many groups runs two worker processes side by side, and its CPU time counts
+them (wall times compare with CPU times only with that in mind). `ganlab report docs/results` renders all
 of it as one self-contained HTML page.
 """
 
