@@ -48,7 +48,7 @@ def run(ctx: Context) -> None:
     Quick: no penalty only, 300 G steps, 1 seed. Full: both setups, 10,000 G steps (past the
     warm-up, so that the two decays differ), evaluated every 1,000 steps, 10 seeds trained as one
     group per setup, the two setups side by side (one worker process per core, each kept in
-    ``cells/``); the measured time is in the report. Claims: each
+    ``cells/``); the measured CPU time is in the report. Claims: each
     average vs the raw G, paired over seeds (``stats.compare``).
     """
     steps, every = ctx.size(300, 10_000), ctx.size(100, 1000)
