@@ -5,8 +5,6 @@ they were asked for."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -89,8 +87,8 @@ def test_a_conditional_run_resumes_exactly(tmp_path):
 def test_reduced_budget_conditional_digits_draw_the_requested_class():
     """400 steps of the conditional digits preset's nets at width 32 (≈ 97 % measured on three
     seeds; the full preset reaches 98 %): at least 70 % of the samples are classified as the
-    class they were generated for, every class covered, in well under 60 s."""
-    start = time.process_time()
+    class they were generated for, every class covered (≈ 13 s here; not asserted: a timed
+    assertion fails on a slower or loaded machine)."""
     torch.manual_seed(0)
     cfg = make_config("configs/conditional_digits.yaml", ["train.steps=400", "model.width=32", "train.lr_d=5e-4", "train.lr_g=5e-4",
                                                           "train.progress=false", "eval.metrics=[]"])  # fmt: skip
@@ -98,4 +96,3 @@ def test_reduced_budget_conditional_digits_draw_the_requested_class():
     tr.fit(cfg.train.steps)
     r = evaluate(tr.G_eval, dataset, ["class_accuracy", "class_coverage"], split="val", n=1000)["values"]
     assert r["class_accuracy"] >= 0.70 and r["class_coverage"] == 1.0, r
-    assert time.process_time() - start < 60
