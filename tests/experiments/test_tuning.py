@@ -87,3 +87,21 @@ def test_choose_matches_the_rule_written_as_a_sort() -> None:
         scores = [(rng.choice([float("nan"), *range(9), 7.5, 7.9]), rng.choice([float("nan"), 0.0, 10.0, 50.0, rng.random() * 100]))
                   for _ in range(rng.randint(1, 6))]  # fmt: skip
         assert tuning.choose(scores) == _choose_by_hand(scores), scores
+
+
+def test_an_explicit_knob_overrides_the_objectives_own() -> None:
+    """Other experiments name the knob of their setting: a WGAN-div weight k, or None for no penalty (D steps)."""
+    declared = ("game.penalties=[{name: wgan_div, k: 2, p: 6}]", "train.n_critic=5")
+    cfg = make_config(overrides=["data.name=ring8", "game.objective=wasserstein", *declared])
+    points = tuning.grid("wasserstein", declared, cfg, ("game.penalties", "k", 1))
+    assert [extra for _, extra in points[3:]] == [("game.penalties=[{name: wgan_div, k: 20.0, p: 6}]",),
+                                                  ("game.penalties=[{name: wgan_div, k: 0.2, p: 6}]",)]  # fmt: skip
+    free = tuning.grid("non_saturating", (), make_config(overrides=["data.name=ring8"]), None)
+    assert [extra for _, extra in free[3:]] == [("train.n_critic=2",), ("train.n_critic=5",)]
+    assert tuning.grid("sphere", (), make_config(overrides=["data.name=ring8", "game.objective=sphere"]))[3][0] == "n_D ×2 (n_D=2)"
+    with pytest.raises(ValueError, match="no game.penalties"):  # the objective's own knob (R1 γ) is not in these overrides
+        tuning.grid("non_saturating", declared, cfg)
+
+
+def test_seeds_text() -> None:
+    assert tuning.seeds_text(100, 1) == "seed 100" and tuning.seeds_text(100, 3) == "seeds 100–102"

@@ -258,7 +258,7 @@ def run(ctx: Context) -> None:
               "the chosen change is applied on top of the declared settings (column \"settings\").")  # fmt: skip
     ctx.table("modes_validation", val_rows, [("data", "data"), ("objective", "objective"), ("setting", "setting"),
                                              ("modes", "modes"), ("hq", "% HQ"), ("chosen", "chosen")],
-              title=f"The search: every setting on the validation runs (seeds {VALIDATION_SEED}–{VALIDATION_SEED + val_seeds - 1}, "
+              title=f"The search: every setting on the validation runs ({tuning.seeds_text(VALIDATION_SEED, val_seeds)}, "
               f"never reported; {steps_text})",
               notes="Rule (tuning.choose): the best mean % HQ among the settings within 0.5 modes of the most modes covered; ties "
               "go to the declared settings. Same grid for every objective (tuning.grid): learning rate of both nets ×3 and ×0.3, "

@@ -1,11 +1,13 @@
-"""Each method's search on the validation split: the same grid for every objective.
+"""Each method's search on the validation split: the same grid for every objective (``modes``,
+``relativistic``).
 
 One factor at a time around the settings an objective declares (its paper's or its preset's):
 the learning rate of both nets ×3 and ×0.3, and D's regularisation strength ×10 and ×0.1 — the
 knob that sets it differs by objective (``STRENGTH``: R1 γ, WGAN-GP's λ, Cramér's GP weight,
-GAN-QP's 1/λ, a clip bound's 1/c, a loss-sensitive or energy margin). An objective with no
-regulariser (Sphere GAN) gets D steps per G step ×2 and ×5 instead. Five settings each, chosen on
-runs whose seeds are never reported, by ``choose``.
+GAN-QP's 1/λ, a clip bound's 1/c, a loss-sensitive or energy margin; another experiment names
+its settings' knobs). A setting with no regulariser (Sphere GAN, a loss without a penalty) gets D
+steps per G step ×2 and ×5 instead. Five settings each, chosen on runs whose seeds are never
+reported, by ``choose``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ STRENGTH: dict[str, tuple[str, str, int]] = {
 }
 R1 = ("game.penalties", "gamma", 1)  # every objective not above: the benchmark's R1 penalty
 NONE = frozenset({"sphere"})  # no regulariser to scale
-NAMES = {"gamma": "R1 γ", "lam": "λ", "gp_weight": "GP weight", "c": "clip c", "margin": "margin"}
+NAMES = {"gamma": "R1 γ", "lam": "λ", "gp_weight": "GP weight", "c": "clip c", "margin": "margin", "k": "k"}
+Knob = tuple[str, str, int]  # (override key, field, +1 / −1), as in STRENGTH
+
+
+def knob_of(objective: str) -> Knob | None:
+    """The strength knob of ``objective`` on the 2-D benchmark's declared settings; None: it has no regulariser."""
+    return None if objective in NONE else STRENGTH.get(objective, R1)
 
 
 def _num(x: float) -> float:
@@ -53,23 +61,32 @@ def _scaled(overrides: Sequence[str], key: str, field: str, factor: float) -> tu
     raise ValueError(f"no {key} with a {field!r} in {list(overrides)}")
 
 
-def grid(objective: str, declared: Sequence[str], cfg: Config) -> list[tuple[str, tuple[str, ...]]]:
+def grid(objective: str, declared: Sequence[str], cfg: Config, knob: Knob | None | str = "objective") -> list[tuple[str, tuple[str, ...]]]:
     """The settings tried for ``objective``: (label, overrides added after ``declared``), the
-    declared settings first (no overrides). ``cfg``: the config the declared settings make."""
+    declared settings first (no overrides). ``cfg``: the config the declared settings make;
+    ``knob``: D's regularisation strength in ``declared`` (default ``knob_of(objective)``), None
+    when the setting has no regulariser (then D steps per G step are scaled instead)."""
+    if knob == "objective":
+        knob = knob_of(objective)
     points: list[tuple[str, tuple[str, ...]]] = [("declared", ())]
     for f in LR_FACTORS:
         lr_d, lr_g = _num(cfg.train.lr_d * f), _num(cfg.train.lr_g * f)
         points.append((f"lr ×{f:g} (lr={lr_d:g})", (f"train.lr_d={lr_d!r}", f"train.lr_g={lr_g!r}")))
-    if objective in NONE:
+    if knob is None:
         for f in N_CRITIC_FACTORS:
             n = cfg.train.n_critic * f
             points.append((f"n_D ×{f} (n_D={n})", (f"train.n_critic={n}",)))
         return points
-    key, field, sign = STRENGTH.get(objective, R1)
+    key, field, sign = knob  # type: ignore[misc]
     for f in STRENGTH_FACTORS:
         over, value = _scaled(declared, key, field, f if sign > 0 else 1 / f)
         points.append((f"strength ×{f:g} ({NAMES[field]}={value:g})", (over,)))
     return points
+
+
+def seeds_text(first: int, n: int) -> str:
+    """"seed 100" or "seeds 100–102": the validation runs' seeds in a table title."""
+    return f"seed {first}" if n == 1 else f"seeds {first}–{first + n - 1}"
 
 
 def choose(scores: Sequence[tuple[float, float]], slack: float = 0.5) -> int:
