@@ -235,6 +235,18 @@ def test_geometry_localized_that_could_run_code_is_refused(tmp_path, capsys, mon
 def test_experiment_arguments(tmp_path, capsys, run):
     assert "--seeds must be at least 1" in refused(capsys, "experiment", "dirac", "--seeds", 0, "--out", tmp_path / "e")
     assert "run's folder" in refused(capsys, "experiment", "dirac", "--out", run)
+    assert "--workers must be at least 1" in refused(capsys, "experiment", "modes", "--workers", 0, "--out", tmp_path / "e")
+    assert "add --executor ray" in refused(capsys, "experiment", "modes", "--ray-address", "h:6379", "--out", tmp_path / "e")
+    assert not (tmp_path / "e").exists()
+
+
+def test_experiment_on_ray_without_ray_is_one_line(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    line = refused(capsys, "experiment", "modes", "--executor", "ray", "--out", tmp_path / "e")
+    assert "--executor ray needs Ray" in line and "pip install 'ganlab[ray]'" in line
+    assert not (tmp_path / "e").exists()
 
 
 def test_pickle_refusal_does_not_depend_on_torchs_wording(tmp_path, monkeypatch):

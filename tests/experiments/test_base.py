@@ -37,3 +37,21 @@ def test_report_of_experiment_folder(quick_run) -> None:  # noqa: ANN001
     assert page.count("data:image/png;base64,") >= 1
     assert 'src="http' not in page and "<table>" in page
     assert "Protocol (result.json)" in page
+
+
+def test_context_map_runs_cells_on_the_experiments_executor(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """``ctx.map`` hands its executor, workers and Ray address to ``map_cells``, and keeps cells in the out folder."""
+    from ganlab.experiments import parallel
+    from ganlab.experiments.base import Context
+    from ganlab.sweep.executors import cores
+
+    seen = []
+    monkeypatch.setattr(parallel, "map_cells", lambda fn, jobs, **kw: seen.append(kw) or [fn(*j) for j in jobs])
+    assert Context("x", tmp_path, True, 1).map(abs, [(-2,), (3,)]) == [2, 3]
+    Context("x", tmp_path, False, 1).map(abs, [(-2,)])
+    Context("x", tmp_path, False, 1, workers=5).map(abs, [(-2,)])
+    Context("x", tmp_path, False, 1, executor="ray", ray_address="h:6379").map(abs, [(-2,)], desc="d")
+    assert [(k["workers"], k["executor"], k["address"], k["folder"]) for k in seen] == [
+        (1, "local", None, tmp_path), (cores(), "local", None, tmp_path), (5, "local", None, tmp_path),
+        (cores(), "ray", "h:6379", tmp_path),
+    ]

@@ -69,3 +69,40 @@ def test_nan_survives_the_cell_file_and_a_new_cell_equals_a_reused_one(tmp_path:
     (next((tmp_path / CELLS).glob("*.json"))).write_text("{not json")
     again = map_cells(float, [("nan",), ("1.5",)], folder=tmp_path)  # an unreadable file is computed again
     assert math.isnan(again[0]) and again[1] == 1.5
+
+
+def test_an_unknown_executor_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown executor"):
+        map_cells(math.factorial, [(3,)], executor="slurm")
+
+
+def test_cells_on_ray_equal_the_local_ones_and_are_kept(tmp_path: Path) -> None:
+    """--executor ray: each cell a Ray task on a Ray started here; the same results, kept in the same
+    cell files (so a run may move between executors), and a job's own error class comes back."""
+    ray = pytest.importorskip("ray")
+    from ganlab.sweep.executors import ray_started
+
+    jobs = [(n,) for n in (12, 3, 20)]
+    with ray_started() as r:
+        assert map_cells(math.factorial, jobs, folder=tmp_path / "ray", executor="ray") == [math.factorial(n) for n, in jobs]
+        with pytest.raises(ValueError):
+            map_cells(math.factorial, [(3,), (-1,)], executor="ray")
+        assert r.is_initialized()  # a map uses the session it is given and leaves it running
+    assert not ray.is_initialized()
+    map_cells(math.factorial, jobs, folder=tmp_path / "local")
+    assert sorted(p.name for p in (tmp_path / "ray" / CELLS).iterdir()) == sorted(p.name for p in (tmp_path / "local" / CELLS).iterdir())
+
+
+def test_counts_say_which_cells_were_reused(tmp_path: Path) -> None:
+    counts: dict[str, int] = {}
+    map_cells(math.factorial, [(5,), (6,)], folder=tmp_path, counts=counts)
+    assert counts == {"computed": 2}
+    map_cells(math.factorial, [(5,), (7,)], folder=tmp_path, workers=2, counts=counts)
+    assert counts == {"computed": 3, "reused": 1}
+
+
+def test_a_resumed_experiment_says_its_measured_time_leaves_out_the_reused_cells() -> None:
+    from ganlab.experiments.base import _reuse_text
+
+    assert _reuse_text({"computed": 4}) == "" and _reuse_text({}) == ""
+    assert "Of its 5 cells, 1 were reused" in _reuse_text({"computed": 4, "reused": 1})

@@ -66,10 +66,24 @@ class Context:
     seeds: int
     parts: list[str] = dataclasses.field(default_factory=list)  # markdown blocks, in order
     data: dict[str, Any] = dataclasses.field(default_factory=dict)  # machine-readable results (result.json)
+    executor: str = "local"  # where ``map`` runs the cells: local processes, or Ray tasks
+    workers: int | None = None  # local: worker processes of the full mode (default one per core; quick: 1)
+    ray_address: str | None = None  # ray: the cluster to join (None: Ray on this machine)
+    cells: dict[str, int] = dataclasses.field(default_factory=dict)  # cells of ``map``: computed here / reused from files
 
     def size(self, quick: Any, full: Any) -> Any:
         """``quick`` in quick mode, else ``full``."""
         return quick if self.quick else full
+
+    def map(self, fn: Callable[..., Any], jobs: Sequence[tuple], desc: str = "") -> list[Any]:
+        """``[fn(*job) for job in jobs]`` as kept cells of this experiment (``parallel.map_cells``) on
+        its executor: locally one worker per core in the full mode (quick: this process), or on Ray."""
+        from ganlab.experiments.parallel import map_cells
+        from ganlab.sweep.executors import cores
+
+        workers = self.workers if self.workers is not None else self.size(1, cores())
+        return map_cells(fn, jobs, folder=self.out, workers=workers, desc=desc, executor=self.executor, address=self.ray_address,
+                         counts=self.cells)  # fmt: skip
 
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.strip())
@@ -120,6 +134,18 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@contextlib.contextmanager
+def _ray_for(executor: str, address: str | None) -> Iterator[None]:
+    """One Ray session for the whole experiment (its ``map`` calls use it), none for the local executor."""
+    if executor != "ray":
+        yield
+        return
+    from ganlab.sweep.executors import ray_started
+
+    with ray_started(address):
+        yield
+
+
 def cpu_seconds() -> float:
     """CPU seconds of this process and of its children that have ended (an experiment's worker
     processes: ``parallel.map_cells`` ends its pool before it returns)."""
@@ -136,10 +162,14 @@ def command_line(name: str, quick: bool, seeds: int | None, out: Path) -> str:
     return " ".join(parts + ["--out", str(out)])
 
 
-def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, out: str | Path | None = None) -> Path:
+def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, out: str | Path | None = None,
+                   executor: str = "local", workers: int | None = None, ray_address: str | None = None) -> Path:  # fmt: skip
     """Run experiment ``name`` into ``out`` (default ``experiments/NAME``); returns the folder.
 
     Writes tables (``*.md``, ``*.csv``), figures (``*.png``), ``README.md`` and ``result.json``.
+    ``executor`` / ``workers`` / ``ray_address``: where its cells train (``Context.map``); the
+    results do not depend on it. On Ray the measured CPU is this process's alone (Ray's workers are
+    not its children); each cell's training CPU is in the tables.
     """
     exp = EXPERIMENTS.get(name)
     if seeds is not None and seeds < 1:
@@ -150,9 +180,9 @@ def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, 
     except OSError as err:
         raise GanlabError(f"cannot create {folder}: {err.strerror}", "choose a writable --out") from None
     n_seeds = seeds if seeds is not None else (exp.quick_seeds if quick else exp.default_seeds)
-    ctx = Context(name, folder, quick, n_seeds)
+    ctx = Context(name, folder, quick, n_seeds, executor=executor, workers=workers, ray_address=ray_address)
     wall, cpu = time.perf_counter(), cpu_seconds()
-    with one_thread():
+    with one_thread(), _ray_for(executor, ray_address):
         exp.fn(ctx)
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     cmd = command_line(name, quick, seeds, folder)
@@ -161,15 +191,25 @@ def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, 
         "",
         f"Regenerate: `{cmd}`  ",
         f"Mode: {'quick' if quick else 'full'}, seeds: {n_seeds}. Measured: {cpu:.0f} s CPU, {wall:.0f} s wall "
-        f"(one torch thread; {platform.machine()}, torch {torch.__version__}, ganlab {__version__}).",
+        f"(one torch thread; {platform.machine()}, torch {torch.__version__}, ganlab {__version__})."
+        + _reuse_text(ctx.cells),
     ]
     readme = "\n".join(head) + "\n\n" + "\n\n".join(ctx.parts) + "\n"
     (folder / "README.md").write_text(readme)
     result = {"experiment": name, "quick": quick, "seeds": n_seeds, "command": cmd, "cpu_seconds": round(cpu, 2),
-              "wall_seconds": round(wall, 2), "ganlab_version": __version__, "torch": torch.__version__,
+              "wall_seconds": round(wall, 2), "cells": dict(ctx.cells), "ganlab_version": __version__, "torch": torch.__version__,
               "python": sys.version.split()[0], **ctx.data}  # fmt: skip
     write_json(folder / "result.json", _json_ready(result))
     return folder
+
+
+def _reuse_text(cells: dict[str, int]) -> str:
+    """What the measured time leaves out: cells reused from an earlier, stopped run of the same command."""
+    reused = cells.get("reused", 0)
+    if not reused:
+        return ""
+    return (f" Of its {reused + cells.get('computed', 0)} cells, {reused} were reused from cells/ of an earlier run of this "
+            "command that was stopped; their CPU is not in these figures (each cell's training CPU is in the tables).")
 
 
 def _json_ready(obj: Any) -> Any:

@@ -13,11 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.plots import Panel, Series, save_panels
-from ganlab.sweep.executors import cores
 
 SETUPS = {
     "non-saturating, no penalty": ("game.objective=non_saturating",),
@@ -54,8 +52,7 @@ def run(ctx: Context) -> None:
     steps, every = ctx.size(300, 10_000), ctx.size(100, 1000)
     setups = dict(list(SETUPS.items())[: ctx.size(1, len(SETUPS))])
     rows, curves = [], {}
-    results = map_cells(ema_cell, [(label, steps, ctx.seeds, every) for label in setups], folder=ctx.out,
-                        workers=ctx.size(1, cores()), desc="ema")  # fmt: skip
+    results = ctx.map(ema_cell, [(label, steps, ctx.seeds, every) for label in setups], desc="ema")
     for label, per_seed in zip(setups, results):
         finals = {g: {k: [h[-1][g][k] for h in per_seed] for k in ("modes", "hq", "kl")} for g in GENERATORS}
         curves[label] = per_seed

@@ -16,12 +16,10 @@ import numpy as np
 import torch
 
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import make, train_seeds
 from ganlab.metrics import evaluate, mre_along_training
 from ganlab.plots import Panel, Series, save_panels
-from ganlab.sweep.executors import cores
 
 WGAN_GP_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -117,7 +115,7 @@ def run(ctx: Context) -> None:
     n_images = ctx.size(16, None)  # None: the whole test split
     restarts, mre_steps, fid_n = ctx.size(1, 2), ctx.size(30, 100), ctx.size(500, 2000)
     jobs = [(label, steps, ctx.seeds, every, n_images, restarts, mre_steps, fid_n) for label in MODELS]
-    cells = map_cells(model_cell, jobs, folder=ctx.out, workers=ctx.size(1, cores()), desc="generalization")
+    cells = ctx.map(model_cell, jobs, desc="generalization")
     curves: dict[str, list[list[dict]]] = {}
     rows = []
     n_test = 0

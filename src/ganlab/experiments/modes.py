@@ -21,12 +21,10 @@ from ganlab.config import DataConfig
 from ganlab.data import load_dataset
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, stat
 from ganlab.experiments.training import make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels, save_scatter_panels
-from ganlab.sweep.executors import cores
 
 DEFAULT_SETTINGS = (("game.penalties=[{name: r1, gamma: 1}]",), "R1 γ=1")  # for objectives that declare none
 N_MODES = {"ring8": 8, "grid25": 25}
@@ -191,9 +189,8 @@ def run(ctx: Context) -> None:
     val_jobs = {(d, o, label): (o, d, steps[d], val_seeds, 0, VALIDATION_SEED, extra)
                 for (d, o), points in grids.items() for label, extra in points}  # fmt: skip
     test_jobs = {(d, o): (o, d, steps[d], ctx.seeds, every, 0, ()) for d in datasets for o in objectives}
-    workers = ctx.size(1, cores())
     first = sorted({*val_jobs.values(), *test_jobs.values()}, key=_cost, reverse=True)
-    done = dict(zip(first, map_cells(benchmark_cell, first, folder=ctx.out, workers=workers, desc="modes: declared + validation")))
+    done = dict(zip(first, ctx.map(benchmark_cell, first, desc="modes: declared + validation")))
     val_rows, chosen = [], {}
     for (d, o), points in grids.items():
         cells = [done[val_jobs[(d, o, label)]] for label, _ in points]
@@ -205,7 +202,7 @@ def run(ctx: Context) -> None:
                              "hq": stat(c["vals"]["hq"], 1), "chosen": "✓" if label == points[pick][0] else ""})  # fmt: skip
     tuned_jobs = {k: (o, d, steps[d], ctx.seeds, every, 0, chosen[k][1]) for k in chosen for d, o in [k] if chosen[k][1]}
     second = sorted(set(tuned_jobs.values()), key=_cost, reverse=True)
-    done.update(zip(second, map_cells(benchmark_cell, second, folder=ctx.out, workers=workers, desc="modes: tuned")))
+    done.update(zip(second, ctx.map(benchmark_cell, second, desc="modes: tuned")))
 
     rows = [row_of(o, d, done[test_jobs[(d, o)]], settings_for(o)[1]) for d in datasets for o in objectives]
     curves = {(d, o): done[test_jobs[(d, o)]]["histories"] for d in datasets for o in objectives}

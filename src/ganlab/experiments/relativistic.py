@@ -13,13 +13,11 @@ import numpy as np
 
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
 from ganlab.stats import describe
-from ganlab.sweep.executors import cores
 
 WGAN_OPT = ("train.n_critic=5", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 
@@ -153,9 +151,8 @@ def run(ctx: Context) -> None:
     test_jobs = {label: (label, steps, ctx.seeds, every) for label in SETUPS}
     val_jobs = {(label, name): (label, steps, val_seeds, every, VALIDATION_SEED, extra)
                 for label, points in grids.items() for name, extra in points}  # fmt: skip
-    workers = ctx.size(1, cores())
     first = [*test_jobs.values(), *val_jobs.values()]
-    done = dict(zip(first, map_cells(setup_cell, first, folder=ctx.out, workers=workers, desc="relativistic: papers' + validation")))
+    done = dict(zip(first, ctx.map(setup_cell, first, desc="relativistic: papers' + validation")))
     chosen, val_rows = {}, []
     for label, points in grids.items():
         finals = [[h[-1] for h in done[val_jobs[(label, name)]]] for name, _ in points]
@@ -167,7 +164,7 @@ def run(ctx: Context) -> None:
                              "hq": stat([f["hq"] for f in fs], 1), "chosen": "✓" if name == points[pick][0] else ""})  # fmt: skip
     tuned_jobs = {label: (label, steps, ctx.seeds, every, 0, extra) for label, (_, extra) in chosen.items() if extra}
     second = list(tuned_jobs.values())
-    done.update(zip(second, map_cells(setup_cell, second, folder=ctx.out, workers=workers, desc="relativistic: tuned")))
+    done.update(zip(second, ctx.map(setup_cell, second, desc="relativistic: tuned")))
 
     histories = {label: done[job] for label, job in test_jobs.items()}
     tuned_histories = {label: done[tuned_jobs[label]] if label in tuned_jobs else histories[label] for label in chosen}

@@ -13,12 +13,10 @@ import numpy as np
 
 from ganlab.api import in_memory
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import band_over_seeds, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
-from ganlab.sweep.executors import cores
 
 SPHERE_OPT = ("model.init=xavier", "train.lr_d=1e-4", "train.lr_g=1e-4", "train.betas_d=[0.0, 0.9]", "train.betas_g=[0.0, 0.9]")
 GP_OPT = (
@@ -117,8 +115,7 @@ def run(ctx: Context) -> None:
     # WGAN-GP on the 2-D ring with its authors' toy settings (λ = 0.1: the image setting λ = 10 does not learn the ring)
     toy_gp = OBJECTIVES.get("wasserstein").benchmark[0]
     cells.append(("WGAN-GP n_D=5", [*POINTS_BASE, "data.name=ring8", "game.objective=wasserstein", *toy_gp], 1, None))
-    results = map_cells(sphere_cell, [(label, tuple(over), steps, ctx.seeds, every) for label, over, _, _ in cells], folder=ctx.out,
-                        workers=ctx.size(1, cores()), desc="sphere")  # fmt: skip
+    results = ctx.map(sphere_cell, [(label, tuple(over), steps, ctx.seeds, every) for label, over, _, _ in cells], desc="sphere")
     for (label, _, d_out, moments), result in zip(cells, results):
         vals = result["vals"]
         curves[label] = result["histories"]

@@ -10,13 +10,14 @@ cell as a ``ray.remote`` task with its CPU / GPU request and lets Ray place them
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,20 +138,29 @@ def ray_module() -> Any:
     return ray
 
 
+@contextlib.contextmanager
+def ray_started(address: str | None = None) -> Iterator[Any]:
+    """Ray, started here on this machine (``ray.init()``) or joined at ``address`` (a cluster) for
+    the block and stopped after it, or used as it is when the caller already started it."""
+    ray = ray_module()
+    if ray.is_initialized():
+        yield ray
+        return
+    try:
+        ray.init(address=address) if address else ray.init()
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        raise GanlabError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {str(err).splitlines()[0][:160]}",
+                          "check --ray-address (ray status on the head node prints it)") from None  # fmt: skip
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 def run_ray(tasks: Sequence[Task], done: Done, *, address: str | None = None, cpus: float = 1.0, gpus: float | None = None) -> None:
     """Every task as a Ray task requesting ``cpus`` CPUs and ``gpus`` GPUs (default: 1 for a cell
-    whose config trains on CUDA, else 0). Ray is started here on this machine (``ray.init()``),
-    joined at ``address`` (a cluster), or used as it is when the caller already started it."""
-    ray = ray_module()
-    started = False
-    if not ray.is_initialized():
-        try:
-            ray.init(address=address) if address else ray.init()
-        except (ConnectionError, RuntimeError, ValueError) as err:
-            raise GanlabError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {str(err).splitlines()[0][:160]}",
-                              "check --ray-address (ray status on the head node prints it)") from None  # fmt: skip
-        started = True
-    try:
+    whose config trains on CUDA, else 0), on Ray as ``ray_started(address)`` gives it."""
+    with ray_started(address) as ray:
         remote = ray.remote(run_cell)
         refs = {}
         for t in tasks:
@@ -172,6 +182,3 @@ def run_ray(tasks: Sequence[Task], done: Done, *, address: str | None = None, cp
                 ray.cancel(ref)
             ray.wait(pending, num_returns=len(pending), timeout=CANCEL_GRACE_S)
             raise
-    finally:
-        if started:
-            ray.shutdown()
