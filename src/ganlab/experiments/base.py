@@ -168,8 +168,9 @@ def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, 
 
     Writes tables (``*.md``, ``*.csv``), figures (``*.png``), ``README.md`` and ``result.json``.
     ``executor`` / ``workers`` / ``ray_address``: where its cells train (``Context.map``); the
-    results do not depend on it. On Ray the measured CPU is this process's alone (Ray's workers are
-    not its children); each cell's training CPU is in the tables.
+    results do not depend on it. Cells kept by an earlier run are reused, and the report says so.
+    On Ray the measured CPU is this process's alone (Ray's workers are not its children); each
+    cell's training CPU is in the tables.
     """
     exp = EXPERIMENTS.get(name)
     if seeds is not None and seeds < 1:
@@ -204,12 +205,12 @@ def run_experiment(name: str, *, quick: bool = False, seeds: int | None = None, 
 
 
 def _reuse_text(cells: dict[str, int]) -> str:
-    """What the measured time leaves out: cells reused from an earlier, stopped run of the same command."""
+    """What the measured time leaves out: cells reused from an earlier run of the same command (stopped, or finished)."""
     reused = cells.get("reused", 0)
     if not reused:
         return ""
-    return (f" Of its {reused + cells.get('computed', 0)} cells, {reused} were reused from cells/ of an earlier run of this "
-            "command that was stopped; their CPU is not in these figures (each cell's training CPU is in the tables).")
+    return (f" Of its {reused + cells.get('computed', 0)} cells, {reused} were reused from cells/, kept by an earlier run of "
+            "this command; their CPU is not in these figures (each cell's training CPU is in the tables).")
 
 
 def _json_ready(obj: Any) -> Any:
