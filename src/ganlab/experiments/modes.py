@@ -4,9 +4,10 @@ Base settings: the mixtures' tuned defaults (``presets.DATA_DEFAULTS``: MLP 64×
 BatchNorm in G, z ∈ R², batch 256, Adam 1e-3, EMA 0.999; chosen on the validation split by
 scripts/mixtures_2d.py for non-saturating + R1). Each objective adds the settings its paper or
 preset needs (table column "settings"); scalar-output objectives without a Lipschitz device of
-their own get R1 γ = 1, as the preset. Those settings are not tuned per objective. Scored: the
-EMA generator (library default) and the raw G (as the published tables); 2,500 samples each,
-VEEGAN/PacGAN protocol (REFERENCES §3), along training every ``every`` steps.
+their own get R1 γ = 1, as the preset: the "declared" rows. The "tuned" rows apply the setting
+that ``tuning`` chose for the objective on validation seeds. Scored: the EMA generator (library
+default) and the raw G (as the published tables); 2,500 samples each, VEEGAN/PacGAN protocol
+(REFERENCES §3), along training every ``every`` steps.
 """
 
 from __future__ import annotations
