@@ -6,6 +6,7 @@ Spectral normalisation is a reparametrisation, so it is applied when the nets ar
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import ClassVar
 
@@ -16,14 +17,15 @@ from ganlab.registry import Registry
 
 
 @dataclasses.dataclass(frozen=True)
-class Constraint:
+class Constraint(abc.ABC):
     """Base class: ``apply(module)`` projects the weights of ``player`` in place."""
 
     name: ClassVar[str] = "constraint"
     player: ClassVar[str] = "D"
 
+    @abc.abstractmethod
     def apply(self, module: nn.Module) -> None:
-        raise NotImplementedError
+        """Project ``module``'s weights in place (every registered constraint defines it)."""
 
 
 CONSTRAINTS: Registry[type[Constraint]] = Registry("constraint")

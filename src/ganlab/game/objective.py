@@ -8,6 +8,7 @@ no ``detach``, no devices.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import ClassVar
 
@@ -18,7 +19,7 @@ from ganlab.registry import Registry
 
 
 @dataclasses.dataclass(frozen=True)
-class Objective:
+class Objective(abc.ABC):
     """Base class: a pair of losses (L_D, L_G), both minimised."""
 
     name: ClassVar[str] = "objective"
@@ -31,13 +32,13 @@ class Objective:
     #: None: the benchmark's documented default (R1 γ = 1, the preset's optimiser).
     benchmark: ClassVar[tuple[tuple[str, ...], str] | None] = None
 
+    @abc.abstractmethod
     def d_loss(self, batch: Batch) -> torch.Tensor:
         """Discriminator loss L_D (scalar, minimised over D's parameters)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def g_loss(self, batch: Batch) -> torch.Tensor:
         """Generator loss L_G (scalar, minimised over G's parameters)."""
-        raise NotImplementedError
 
 
 OBJECTIVES: Registry[type[Objective]] = Registry("objective")

@@ -8,6 +8,7 @@ norm itself has no derivative (the Dirac GAN equilibrium sits exactly there).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ _EPS = 1e-12  # keeps d‖g‖/dg finite at g = 0 for the one-centred penalties
 
 
 @dataclasses.dataclass(frozen=True)
-class Penalty:
+class Penalty(abc.ABC):
     """Base class: a loss term for ``player`` ("D" or "G").
 
     ``every=k`` makes it lazy: evaluated every k-th step and multiplied by k (Game does it).
@@ -36,8 +37,9 @@ class Penalty:
 
     every: int = field(1, low=1)  # lazy regularisation interval (Karras et al. 2020: 16 for R1)
 
+    @abc.abstractmethod
     def __call__(self, batch: Batch) -> torch.Tensor:
-        raise NotImplementedError
+        """The penalty's value on ``batch`` (a scalar added to its player's loss)."""
 
     def acts_on(self, player: str) -> bool:
         return self.player in (player, "both")
