@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ganlab.serial import atomic_write_bytes
-from ganlab.sweep.executors import ray_started, worker_init
+from ganlab.sweep.executors import ray_started, spawn_pool
 from ganlab.version import __version__
 
 CELLS = "cells"
@@ -87,12 +85,10 @@ def map_cells(fn: Callable[..., Any], jobs: Sequence[tuple], *, folder: Path | N
 
 
 def _map_local(fn: Callable[..., Any], jobs: Sequence[tuple], folder: Path | None, workers: int, desc: str) -> list[tuple[Any, bool]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     results: list[Any] = [None] * len(jobs)
-    # spawn, not fork: a forked child inherits torch's thread pools in an unknown state
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
-                             initializer=worker_init, initargs=(os.getpid(),)) as pool:  # fmt: skip
+    with spawn_pool(min(workers, len(jobs))) as pool:
         futures = {pool.submit(_cached, folder, fn, tuple(job)): i for i, job in enumerate(jobs)}
         try:
             for future in tqdm(as_completed(futures), total=len(jobs), desc=desc, leave=False, file=sys.stderr, disable=None):

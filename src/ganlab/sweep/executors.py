@@ -93,16 +93,23 @@ def _watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def spawn_pool(workers: int) -> Any:
+    """A ``ProcessPoolExecutor`` of ``workers`` local workers (``worker_init``: one torch thread, a
+    watch on this process), spawned, not forked: a forked child inherits torch's thread pools in an
+    unknown state."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init,
+                               initargs=(os.getpid(),))  # fmt: skip
+
+
 def run_local(tasks: Sequence[Task], done: Done, *, workers: int | None = None) -> None:
     """Every task in a pool of ``workers`` processes (default: one per core), one torch thread each."""
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     n = max(1, min(workers or cores(), len(tasks)))
-    # spawn, not fork: a forked child inherits torch's thread pools in an unknown state
-    pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init, initargs=(os.getpid(),)
-    )
+    pool = spawn_pool(n)
     queue = list(reversed(tasks))
     pending: dict = {}
     try:
