@@ -10,6 +10,7 @@ resumed on a different number of processes.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 
 import torch
@@ -57,5 +58,14 @@ def barrier(info: DistInfo) -> None:
 
 
 def shutdown() -> None:
+    """Leave the process group, every rank together: a Gloo process whose peer has already torn
+    down its connections can abort ("terminate called without an active exception", SIGABRT)."""
     if dist.is_available() and dist.is_initialized():
+        try:
+            if dist.get_backend() == "gloo":  # a bounded wait: a rank that died must not hang the others here
+                dist.monitored_barrier(timeout=datetime.timedelta(seconds=60))
+            else:
+                dist.barrier()
+        except RuntimeError:
+            pass  # a peer is gone; leave anyway
         dist.destroy_process_group()
