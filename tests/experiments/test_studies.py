@@ -11,7 +11,7 @@ from ganlab.experiments.tables import group_stats
 
 
 def test_tangent_study_quick(tmp_path):
-    rows = tangent_study(True, 1, tmp_path, datasets=("ring8",), progress=False)
+    rows = tangent_study(True, 1, tmp_path, datasets=("ring8",))
     assert [r["penalty"] for r in rows] == ["none", "orthonormal_tangent"]
     assert all(1 <= r["erank"] <= r["rank_max"] == 2 for r in rows)
     assert (tmp_path / "tangents.md").is_file() and (tmp_path / "tangents.csv").is_file()
@@ -76,10 +76,58 @@ def test_tuned_tangent_weight_is_the_validation_best(tmp_path):
     from ganlab.experiments.studies import TANGENT_WEIGHTS
     from tests.helpers import read_csv
 
-    rows = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune", progress=False)
+    rows = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune")
     val = read_csv(tmp_path / "tangents_validation.csv")
     assert [float(r["weight"]) for r in val] == list(TANGENT_WEIGHTS)
     best = max(val, key=lambda r: (float(r["erank"]), -float(r["weight"])))
     assert [r["chosen"] for r in val].count("✓") == 1 and best["chosen"] == "✓"
     assert {r["weight"] for r in rows if r["penalty"] == "orthonormal_tangent"} == {float(best["weight"])}
     assert {r["seed"] for r in rows} == {0}  # the validation seeds (100, …) are never reported
+
+
+def _without_cpu(value):  # noqa: ANN001, ANN202
+    """A cell's JSON text without its CPU seconds, which differ between processes."""
+    import json
+
+    def strip(v):  # noqa: ANN001, ANN202
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k != "cpu_s"}
+        return [strip(x) for x in v] if isinstance(v, list) else v
+
+    return json.dumps(strip(value))
+
+
+def test_study_cells_trained_in_workers_equal_those_trained_here(tmp_path):
+    """Seeds fix everything: the tangent and SSL cells give the same numbers in spawned workers as here."""
+    from ganlab.experiments.parallel import map_cells
+    from ganlab.experiments.studies import _weights_digest, ssl_cell, tangent_cell
+    from ganlab.geometry.localized import load_localized
+
+    jobs = [("ring8", "none", 0.0, 1, 0, True), ("ring8", "orthonormal_tangent", 0.1, 2, 100, True)]
+    pooled, here = map_cells(tangent_cell, jobs, workers=2), map_cells(tangent_cell, jobs)
+    assert [_without_cpu(c) for c in pooled] == [_without_cpu(c) for c in here]
+    assert [len(c["rows"]) for c in here] == [1, 2] and [r["seed"] for r in here[1]["rows"]] == [100, 101]
+    assert len(here[0]["spectrum"]) == 64 and len(here[0]["spectrum"][0]) == 2  # quick: 64 Jacobians, rank ≤ 2 on ring8
+
+    localized_study(True, tmp_path)
+    path = str((tmp_path / "localized.pt").resolve())
+    digest = _weights_digest(load_localized(path).G)
+    jobs = [(m, v, 0, path, digest, 20, 10, "val") for m, v in [("supervised only", 5e-4), ("Laplace–Beltrami (LGAN tangents)", 0.1)]]
+    pooled, here = map_cells(ssl_cell, jobs, workers=2), map_cells(ssl_cell, jobs)
+    assert [c["acc"] for c in pooled] == [c["acc"] for c in here] and all(0 < c["acc"] <= 1 for c in here)
+    with pytest.raises(GanlabError, match="changed"):
+        ssl_cell("supervised only", 5e-4, 0, path, "0" * 40, 20, 10, "val")
+
+
+def test_a_tangent_study_resumes_from_its_kept_cells(tmp_path):
+    """Through a mapper that keeps cells, the same study again computes nothing and returns the same rows."""
+    import functools
+
+    from ganlab.experiments.parallel import map_cells
+
+    counts: dict[str, int] = {}
+    mapper = functools.partial(map_cells, folder=tmp_path, counts=counts)
+    first = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune", mapper=mapper)
+    assert counts == {"computed": 5}  # three validation weights, unpenalised, penalised
+    again = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune", mapper=mapper)
+    assert counts == {"computed": 5, "reused": 5} and _without_cpu(again) == _without_cpu(first)

@@ -31,7 +31,7 @@ def run(ctx: Context) -> None:
     seeds (``stats.compare``).
     """
     datasets = ("ring8",) if ctx.quick else ("ring8", "grid25", "digits")
-    rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, weight="tune", progress=False)
+    rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, weight="tune", mapper=ctx.map)
     values = ["erank", "rank", "sigma_max", "sigma_min", "modes", "hq", "reverse_kl"]
     if (ctx.out / "tangents_validation.md").is_file():
         ctx.parts.append((ctx.out / "tangents_validation.md").read_text())
@@ -58,7 +58,8 @@ def run(ctx: Context) -> None:
     ctx.figure("localized_spectrum", "Localized GAN: σᵢ/σ₁ of its tangents ∂G(x, z)/∂z at z = 0 on the test digits")  # drawn by the study
     ctx.figure("localized_edits", "Localized GAN: one test digit of 0, 2, 4, 6, 8 moved along its first three tangents, "
                "G(x, t·vᵢ) for t = −4 … 4 (t = 0 is x)")
-    ssl_rows = ssl_study(ctx.quick, ctx.seeds, ctx.out, localized=ctx.out / "localized.pt", progress=False, tune=True)
+    ssl_rows = ssl_study(ctx.quick, ctx.seeds, ctx.out, localized=ctx.out / "localized.pt", progress=False, tune=True,
+                         mapper=ctx.map)  # fmt: skip
     (ctx.out / "localized.pt").unlink(missing_ok=True)  # the model is an intermediate, not a result
     ctx.parts.append((ctx.out / "ssl_validation.md").read_text())
     ctx.table("ssl", group_stats(ssl_rows, ["method"], ["test_acc"], digits=4),
