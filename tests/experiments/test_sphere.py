@@ -8,15 +8,42 @@ from tests.helpers import experiment_outputs, read_csv
 
 def test_sphere_quick(quick_run) -> None:  # noqa: ANN001
     folder = quick_run("sphere")
-    experiment_outputs(folder, ["ablation", "timing"])
+    experiment_outputs(folder, ["ablation", "timing", "validation", "tuned"])
     ablation = read_csv(folder / "ablation.csv")
     assert [r["R"] for r in ablation] == ["1", "3", "5", "—"]  # the Sphere cells, then WGAN-GP on the same nets and budget
     assert ablation[-1]["setup"] == "WGAN-GP n_D=5"
     result = experiment_outputs(folder, ["ablation", "timing"], ["curves"])
-    assert {c["claim"].split(" <")[0].split(" (")[0] for c in result["claims"]} == {"training CPU s of Sphere GAN", "G steps of Sphere GAN"}
+    reach = {c["claim"].split(" <")[0].split(" (")[0] for c in result["claims"] if " < " in c["claim"]}
+    assert reach == {f"{rows}: {what} of Sphere GAN" for rows in ("papers' settings", "tuned")
+                     for what in ("training CPU s", "G steps")}  # fmt: skip
     timing = {r["setup"]: r for r in read_csv(folder / "timing.csv")}
     assert len(timing) == 4
     # the same D, no double backward and one D step: far cheaper than WGAN-GP with its n_D = 5
     same = float(timing["Sphere GAN (R=3), n_D=1, head S^1 (WGAN-GP's D)"]["ms"])
     assert same < float(timing["WGAN-GP, n_D=5 (paper)"]["ms"])
     assert "Sphere GAN (R=3), n_D=1, head S^128" in timing  # the paper's wide head, timed as its own row
+
+
+def test_sphere_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None:  # noqa: ANN001
+    """Both compared setups get the five-point search; each tuned row is the modes rule's pick from the
+    validation table (a "declared" pick repeats the ablation row); Sphere GAN, without a regulariser,
+    gets D-step points, WGAN-GP its λ."""
+    from ganlab.experiments import tuning
+
+    folder = quick_run("sphere")
+    result = experiment_outputs(folder, [], [])
+    val = read_csv(folder / "validation.csv")
+    tuned = {r["setup"]: r for r in read_csv(folder / "tuned.csv")}
+    ablation = {r["setup"]: r for r in read_csv(folder / "ablation.csv")}
+    assert set(tuned) == {r["setup"] for r in val} == {"Sphere S^16 R=3", "WGAN-GP n_D=5"}
+    for setup, row in tuned.items():
+        mine = [r for r in val if r["setup"] == setup]
+        assert len(mine) == 5 and mine[0]["setting"] == "declared" and sum(r["chosen"] == "✓" for r in mine) == 1
+        pick = tuning.choose([(float(r["modes_mean"]), float(r["hq_mean"])) for r in mine])
+        assert mine[pick]["chosen"] == "✓" and row["setting"] == mine[pick]["setting"] == result["chosen"][setup]["setting"]
+        if row["setting"] == "declared":
+            assert {k: v for k, v in row.items() if k != "setting"} == ablation[setup]
+        else:
+            assert any(c["claim"].startswith(f"% HQ of {setup}, tuned") for c in result["claims"])
+    assert [r["setting"] for r in val if r["setup"].startswith("Sphere")][3:] == ["n_D ×2 (n_D=2)", "n_D ×5 (n_D=5)"]
+    assert [r["setting"] for r in val if r["setup"].startswith("WGAN")][3:] == ["strength ×10 (λ=1)", "strength ×0.1 (λ=0.01)"]

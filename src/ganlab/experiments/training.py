@@ -15,6 +15,7 @@ elsewhere; either way run i is the lone run with seed ``train.seed + i``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,6 +57,12 @@ class Trained:
         return self.trainer.cpu_seconds
 
 
+
+def _ms(seconds: float) -> float:
+    """CPU seconds to the millisecond, rounded down: a history's reading must never exceed the
+    run's final CPU time, which is the budget a time-to-target comparison censors at."""
+    return math.floor(seconds * 1000) / 1000
+
 def make(overrides: Sequence[str], path: str | None = None) -> Config:
     return make_config(path, list(overrides))
 
@@ -79,7 +86,7 @@ def train_loop(
     def measure(tr: Trainer) -> None:
         row = callback(run, tr.step) if callback is not None else None
         if row is not None:
-            run.history.append({"step": tr.step, "cpu": round(tr.cpu_seconds, 3), **row})
+            run.history.append({"step": tr.step, "cpu": _ms(tr.cpu_seconds), **row})
 
     def averages(tr: Trainer) -> None:
         for ema in run.extra_ema.values():
@@ -154,7 +161,7 @@ def train_seeds(
                 continue  # a diverged lone run stops; so does its history
             row = callback(refresh(i), tr.step) if callback is not None else None
             if row is not None:
-                runs[i].history.append({"step": tr.step, "cpu": round(tr.cpu_seconds / seeds, 3), **row})
+                runs[i].history.append({"step": tr.step, "cpu": _ms(tr.cpu_seconds / seeds), **row})
 
     def averages(tr: Trainer) -> None:
         for ema in emas.values():
