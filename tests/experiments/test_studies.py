@@ -43,24 +43,39 @@ def test_group_stats_and_cli_errors(tmp_path):
 
 
 def test_tuned_ssl_uses_the_validation_best_and_never_the_test_split(tmp_path, monkeypatch):
-    """Each method's chosen value is the best mean validation accuracy of its grid (ties to the smaller value),
-    and the validation stage never reads the test split."""
+    """Each method's chosen setting is the best mean validation accuracy of its grid, and the
+    validation stage never reads the test split."""
     from ganlab.experiments import studies
 
     calls = []
 
-    def fake(method, value, seed, ds, T, cfg, per_class, split):  # noqa: ANN001
-        calls.append((method, value, seed, split))
-        return 0.5 + 0.01 * value if split == "val" else 0.9  # the validation favours the largest value
+    def fake(method, values, seed, ds, T, cfg, per_class, split):  # noqa: ANN001
+        calls.append((method, tuple(values), seed, split))
+        return 0.5 + 0.01 * values[0] if split == "val" else 0.9  # the validation favours the largest first knob
 
     monkeypatch.setattr(studies, "_ssl_accuracy", fake)
     localized_study(True, tmp_path, progress=False)
     rows = ssl_study(True, 2, tmp_path, localized=tmp_path / "localized.pt", progress=False, tune=True)
-    assert {split for *_, split in calls if _[2] >= 100} == {"val"} and {s for *_, s in calls if _[2] < 100} == {"test"}
-    for method, (knob, grid) in studies.SSL_GRIDS.items():
-        assert {r[knob] for r in rows if r["method"] == method} == {grid[1]}  # quick: the first two values, the larger wins
+    assert {split for *_, seed, split in calls if seed >= 100} == {"val"} and {s for *_, seed, s in calls if seed < 100} == {"test"}
+    for method, ((_, first), _) in studies.SSL_GRIDS.items():  # quick: the first two values of the first knob, the larger wins
+        want = (first[1], studies.SSL_DEFAULTS[method][1])
+        assert {r["setting"] for r in rows if r["method"] == method} == {studies._setting_text(method, want)}
     text = (tmp_path / "ssl_validation.md").read_text()
     assert sum("✓" in line for line in text.splitlines() if line.startswith("| ")) == len(studies.SSL_GRIDS)
+    assert not list(tmp_path.glob(".ssl_localized*"))  # the given Localized GAN had the quick grid's k: none trained, none left
+
+
+def test_the_full_ssl_grid_gives_every_method_the_same_budget_and_lb_a_chart_per_k():
+    """Every method gets 5 × 3 settings; LB's second knob is the Localized GAN's number of tangents,
+    and LB and its random control share the λ and k values."""
+    from ganlab.experiments import studies
+
+    sizes = {m: len(a) * len(b) for m, ((_, a), (_, b)) in studies.SSL_GRIDS.items()}
+    assert set(sizes.values()) == {15}
+    lb, rnd = studies.SSL_GRIDS[studies.LB], studies.SSL_GRIDS["random directions (control)"]
+    assert lb == rnd and lb[1][0] == "k" and min(lb[0][1]) <= 1e-4  # the grid reaches the λ that leaves the classifier alone
+    with pytest.raises(GanlabError, match="z_dim 4"):
+        studies._ssl_accuracy(studies.LB, (0.1, 4.0), 0, studies._digits(), None, None, 10, "val")
 
 
 def test_geometry_tune_is_refused_for_localized(tmp_path):
@@ -111,12 +126,14 @@ def test_study_cells_trained_in_workers_equal_those_trained_here(tmp_path):
 
     localized_study(True, tmp_path)
     path = str((tmp_path / "localized.pt").resolve())
-    digest = _weights_digest(load_localized(path).G)
-    jobs = [(m, v, 0, path, digest, 20, 10, "val") for m, v in [("supervised only", 5e-4), ("Laplace–Beltrami (LGAN tangents)", 0.1)]]
+    chart = (path, _weights_digest(load_localized(path).G))
+    jobs = [("supervised only", (5e-4, 1e-3), 0, None, 20, 10, "val"),
+            ("Laplace–Beltrami (LGAN tangents)", (0.1, 8.0), 0, chart, 20, 10, "val"),
+            ("random directions (control)", (0.1, 4.0), 0, None, 20, 10, "val")]  # fmt: skip
     pooled, here = map_cells(ssl_cell, jobs, workers=2), map_cells(ssl_cell, jobs)
     assert [c["acc"] for c in pooled] == [c["acc"] for c in here] and all(0 < c["acc"] <= 1 for c in here)
     with pytest.raises(GanlabError, match="changed"):
-        ssl_cell("supervised only", 5e-4, 0, path, "0" * 40, 20, 10, "val")
+        ssl_cell("Laplace–Beltrami (LGAN tangents)", (0.1, 8.0), 0, (path, "0" * 40), 20, 10, "val")
 
 
 def test_a_tangent_study_resumes_from_its_kept_cells(tmp_path):

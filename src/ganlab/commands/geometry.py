@@ -21,7 +21,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     g.add_argument("--localized", type=Path, default=None, help="ssl: a localized.pt to reuse instead of training one")
     g.add_argument("--tune", action="store_true",
                    help="choose the settings on validation first: tangents — the penalty weight per data set on seeds 100-102; "
-                   "ssl — each method's knob on the validation split (as `ganlab experiment tangents` does)")  # fmt: skip
+                   "ssl — each method's two knobs on the validation split (as `ganlab experiment tangents` does)")  # fmt: skip
     return g
 
 

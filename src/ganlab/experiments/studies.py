@@ -199,21 +199,32 @@ def localized_study(quick: bool = False, out: Path = Path("runs/geometry"), *, p
 
 
 # --- semi-supervised learning with the Laplace–Beltrami regulariser --------------------------------
-#: one knob per method, five values each (the same search budget): the tangent term's λ for the two
-#: regularised variants, weight decay for supervised only, the k-NN graph's k for LabelSpreading
-SSL_GRIDS: dict[str, tuple[str, tuple[float, ...]]] = {
-    "supervised only": ("weight_decay", (5e-5, 5e-4, 5e-3, 5e-2, 0.5)),
-    "Laplace–Beltrami (LGAN tangents)": ("lam", (0.01, 0.03, 0.1, 0.3, 1.0)),
-    "random directions (control)": ("lam", (0.01, 0.03, 0.1, 0.3, 1.0)),
-    "LabelSpreading (k-NN graph)": ("n_neighbors", (3.0, 5.0, 7.0, 10.0, 15.0)),
+LB = "Laplace–Beltrami (LGAN tangents)"
+LAMS = (1e-4, 1e-3, 1e-2, 0.1, 1.0)  # the tangent term's weight; on the digits it hurts from 1e-3 on, so the grid spans ×10⁴
+CHART_DIMS = (2.0, 4.0, 8.0)  # tangents per point: the Localized GAN's z_dim (the random control draws as many directions)
+#: two knobs per method, 5 × 3 values each (the same search budget): the tangent term's λ and the number of tangents k for
+#: the two regularised variants (for LB, k is the Localized GAN's setting), weight decay and learning rate for supervised
+#: only, the k-NN graph's k and the clamping α for LabelSpreading
+SSL_GRIDS: dict[str, tuple[tuple[str, tuple[float, ...]], tuple[str, tuple[float, ...]]]] = {
+    "supervised only": (("weight_decay", (5e-5, 5e-4, 5e-3, 5e-2, 0.5)), ("lr", (3e-4, 1e-3, 3e-3))),
+    LB: (("lam", LAMS), ("k", CHART_DIMS)),
+    "random directions (control)": (("lam", LAMS), ("k", CHART_DIMS)),
+    "LabelSpreading (k-NN graph)": (("n_neighbors", (3.0, 5.0, 7.0, 10.0, 15.0)), ("alpha", (0.05, 0.2, 0.5))),
 }
-SSL_DEFAULTS = {"supervised only": 5e-4, "Laplace–Beltrami (LGAN tangents)": 1.0, "random directions (control)": 1.0,
-                "LabelSpreading (k-NN graph)": 7.0}  # fmt: skip
+#: the untuned settings (scikit-learn's LabelSpreading defaults, the SSL_LGAN code's λ = 1, 8 tangents)
+SSL_DEFAULTS: dict[str, tuple[float, float]] = {"supervised only": (5e-4, 1e-3), LB: (1.0, 8.0), "random directions (control)": (1.0, 8.0),
+                                                "LabelSpreading (k-NN graph)": (7.0, 0.2)}  # fmt: skip
 VALIDATION_SEEDS = (100, 101, 102)  # labelled sets and initialisations never used for a reported number
 
 
-def _ssl_accuracy(method: str, value: float, seed: int, ds, T: torch.Tensor, cfg, labels_per_class: int, split: str) -> float:  # noqa: ANN001
-    """Accuracy on ``split`` of one method with its knob at ``value``, labelled set and init drawn with ``seed``."""
+def _setting_text(method: str, values: Sequence[float]) -> str:
+    return ", ".join(f"{name} = {v:g}" for (name, _), v in zip(SSL_GRIDS[method], values, strict=True))
+
+
+def _ssl_accuracy(method: str, values: tuple[float, float], seed: int, ds, T: torch.Tensor | None, cfg, labels_per_class: int,
+                  split: str) -> float:  # noqa: ANN001  # fmt: skip
+    """Accuracy on ``split`` of one method with its two knobs at ``values`` (``SSL_GRIDS``), labelled
+    set and initialisation drawn with ``seed``; ``T``: the Localized GAN's orthonormal tangents (LB only)."""
     import dataclasses
 
     from ganlab.geometry import laplace_beltrami as lb
@@ -221,12 +232,17 @@ def _ssl_accuracy(method: str, value: float, seed: int, ds, T: torch.Tensor, cfg
     y_train = ds.labels["train"]
     lab = lb.select_labelled(y_train, labels_per_class, seed)
     x_eval, y_eval = getattr(ds, split), ds.labels[split]
+    a, b = values
     if method.startswith("LabelSpreading"):
-        return lb.label_spreading_accuracy(ds.train.numpy(), y_train, lab, x_eval.numpy(), y_eval, n_neighbors=int(value))
-    knob = SSL_GRIDS[method][0]
-    c = dataclasses.replace(cfg, **{knob: value})
-    tangents = {"supervised only": None, "Laplace–Beltrami (LGAN tangents)": T,
-                "random directions (control)": lb.random_tangents(len(ds.train), T.shape[1], T.shape[2], seed)}[method]  # fmt: skip
+        return lb.label_spreading_accuracy(ds.train.numpy(), y_train, lab, x_eval.numpy(), y_eval, n_neighbors=int(a), alpha=b)
+    if method == "supervised only":
+        c, tangents = dataclasses.replace(cfg, weight_decay=a, lr=b), None
+    elif method == LB:
+        if T is None or T.shape[2] != int(b):
+            raise GanlabError(f"{method} with k = {b:g} needs a Localized GAN with z_dim {int(b)}", "pass its tangents")
+        c, tangents = dataclasses.replace(cfg, lam=a), T
+    else:
+        c, tangents = dataclasses.replace(cfg, lam=a), lb.random_tangents(len(ds.train), ds.train[0].numel(), int(b), seed)
     f = lb.train_classifier(ds.train[lab], torch.as_tensor(y_train[lab]), ds.train if tangents is not None else None, tangents, c,
                             seed=seed)  # fmt: skip
     return lb.accuracy(f, x_eval, y_eval)
@@ -242,30 +258,34 @@ def _weights_digest(module: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=2)
-def _ssl_inputs(localized: str, digest: str):  # noqa: ANN202
-    """The digits and the orthonormal Localized-GAN tangents (N, 64, k) of the train split, once per
-    process (a worker computes them for its first cell)."""
+@functools.lru_cache(maxsize=4)
+def _chart_tangents(localized: str, digest: str) -> torch.Tensor:
+    """The orthonormal Localized-GAN tangents (N, 64, k) of the train split, once per process and
+    model (a worker computes them for its first cell)."""
     from ganlab.geometry import laplace_beltrami as lb
     from ganlab.geometry.localized import load_localized
 
     model = load_localized(localized)
     if _weights_digest(model.G) != digest:
         raise GanlabError(f"the Localized GAN at {localized} changed while the SSL study ran", "run the study again")
-    ds = _digits()
-    return ds, lb.orthonormal_tangents(model.G.tangents(ds.train).detach())  # fixed while f trains
+    return lb.orthonormal_tangents(model.G.tangents(_digits().train).detach())  # fixed while f trains
 
 
-def ssl_cell(method: str, value: float, seed: int, localized: str, digest: str, steps: int, labels_per_class: int,
-             split: str) -> dict[str, float]:  # fmt: skip
-    """One SSL cell: the accuracy on ``split`` of ``method`` with its knob at ``value`` and seed
-    ``seed``, on the tangents of the Localized GAN file ``localized`` (weights hash ``digest``),
-    the classifier trained ``steps`` steps; and the cell's CPU seconds."""
+@functools.lru_cache(maxsize=1)
+def _ssl_digits():  # noqa: ANN202
+    return _digits()
+
+
+def ssl_cell(method: str, values: tuple[float, float], seed: int, chart: tuple[str, str] | None, steps: int,
+             labels_per_class: int, split: str) -> dict[str, float]:  # fmt: skip
+    """One SSL cell: the accuracy on ``split`` of ``method`` with its knobs at ``values`` and seed
+    ``seed``, the classifier trained ``steps`` steps; LB reads the tangents of the Localized GAN
+    ``chart`` = (file, weights hash). Returns it with the cell's CPU seconds."""
     from ganlab.geometry import laplace_beltrami as lb
 
-    ds, T = _ssl_inputs(localized, digest)
+    T = _chart_tangents(*chart) if chart is not None else None
     t0 = time.process_time()
-    acc = _ssl_accuracy(method, value, seed, ds, T, lb.SSLConfig(steps=steps), labels_per_class, split)
+    acc = _ssl_accuracy(method, tuple(values), seed, _ssl_digits(), T, lb.SSLConfig(steps=steps), labels_per_class, split)
     return {"acc": acc, "cpu_s": time.process_time() - t0}
 
 
@@ -275,61 +295,79 @@ def ssl_study(quick: bool = False, seeds: int = 5, out: Path = Path("runs/geomet
     """Test accuracy with ``labels_per_class`` labels per class: Laplace–Beltrami (Localized GAN
     tangents) vs supervised only, random directions and LabelSpreading, one row per seed and method.
 
-    The Localized GAN (label-free, train split only) is trained once — or loaded from
-    ``localized`` — and shared by the seeds; each seed draws its own labelled set and
-    initialisation. ``tune``: each method's knob (``SSL_GRIDS``, five values each) is chosen by
-    its mean accuracy on the validation split over ``VALIDATION_SEEDS`` (ties: the smaller
-    value), written to ``ssl_validation``; otherwise the fixed ``SSL_DEFAULTS``. Each accuracy is
-    a cell (``ssl_cell``) run through ``mapper`` (default: here, one after another)."""
+    A Localized GAN (label-free, train split only) is trained per number of tangents k that LB
+    needs — or loaded from ``localized`` for its own k — and shared by the seeds; each seed draws
+    its own labelled set and initialisation. ``tune``: each method's two knobs (``SSL_GRIDS``,
+    5 × 3 values each; quick: 2 × 1) are chosen by their mean accuracy on the validation split
+    over ``VALIDATION_SEEDS`` (ties: the earlier setting), written to ``ssl_validation``;
+    otherwise ``SSL_DEFAULTS``. Each accuracy is a cell (``ssl_cell``) run through ``mapper``
+    (default: here, one after another)."""
     from ganlab.geometry.localized import LocalizedConfig, load_localized, train_localized
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mapper = mapper or map_cells
-    scratch = None
-    if localized is not None:
-        model = load_localized(localized)
-    else:  # the cells read the model from a file (a worker process cannot be handed it): a scratch copy, removed after
-        model = train_localized(_digits().train, LocalizedConfig(steps=100 if quick else 3000), progress=progress)
-        localized = scratch = out / ".ssl_localized.pt"
-        model.save(scratch)
     steps = 100 if quick else 1500
-    common = (str(Path(localized).resolve()), _weights_digest(model.G), steps, labels_per_class)
     chosen = dict(SSL_DEFAULTS)
+    if tune:
+        grids = {m: [(a, b) for b in (bs if not quick else (SSL_DEFAULTS[m][1],)) for a in (a_s[:2] if quick else a_s)]
+                 for m, ((_, a_s), (_, bs)) in SSL_GRIDS.items()}  # fmt: skip
+    else:
+        grids = {m: [v] for m, v in SSL_DEFAULTS.items()}
+    charts: dict[int, tuple[str, str]] = {}
+    models = {}
+    scratch: list[Path] = []
+    given = load_localized(localized) if localized is not None else None
+    for k in sorted({int(b) for _, b in grids[LB]}):
+        if given is not None and given.G.z_dim == k:
+            model, path = given, Path(localized)
+        else:  # the cells read the model from a file (a worker process cannot be handed it): a scratch copy, removed after
+            model = train_localized(_digits().train, LocalizedConfig(steps=100 if quick else 3000, z_dim=k), progress=progress)
+            path = out / f".ssl_localized_k{k}.pt"
+            model.save(path)
+            scratch.append(path)
+        charts[k], models[k] = (str(path.resolve()), _weights_digest(model.G)), model
+
+    def job(method: str, values: tuple[float, float], seed: int, split: str) -> tuple:
+        return (method, values, seed, charts[int(values[1])] if method == LB else None, steps, labels_per_class, split)
+
     cpu = 0.0
     try:
         if tune:
             val_seeds = VALIDATION_SEEDS[:1] if quick else VALIDATION_SEEDS
-            grid = [(m, v) for m, (_, values) in SSL_GRIDS.items() for v in (values[:2] if quick else values)]
-            cells = mapper(ssl_cell, [(m, v, sd, *common, "val") for m, v in grid for sd in val_seeds], desc="ssl validation")
+            settings = [(m, v) for m, vs in grids.items() for v in vs]
+            cells = mapper(ssl_cell, [job(m, v, sd, "val") for m, v in settings for sd in val_seeds], desc="ssl validation")
             cpu += sum(c["cpu_s"] for c in cells)
             val_rows = []
-            for i, (method, value) in enumerate(grid):
+            for i, (method, values) in enumerate(settings):
                 accs = [c["acc"] for c in cells[i * len(val_seeds) : (i + 1) * len(val_seeds)]]
-                val_rows.append({"method": method, "knob": SSL_GRIDS[method][0], "value": value, "val_acc": float(np.mean(accs)),
-                                 "seeds": len(accs)})  # fmt: skip
+                val_rows.append({"method": method, "setting": _setting_text(method, values), "val_acc": float(np.mean(accs)),
+                                 "seeds": len(accs), "_values": values})  # fmt: skip
             for method in SSL_GRIDS:
-                cand = [r for r in val_rows if r["method"] == method]
-                chosen[method] = max(cand, key=lambda r: (r["val_acc"], -r["value"]))["value"]
+                chosen[method] = max((r for r in val_rows if r["method"] == method), key=lambda r: r["val_acc"])["_values"]
             for r in val_rows:
-                r["chosen"] = "✓" if chosen[r["method"]] == r["value"] else ""
-            write_table(out, "ssl_validation", val_rows, title="Semi-supervised digits: each method's knob on the validation split",
+                r["chosen"] = "✓" if chosen[r["method"]] == r.pop("_values") else ""
+            write_table(out, "ssl_validation", val_rows, title="Semi-supervised digits: each method's two knobs on the validation split",
                         notes=f"Mean accuracy on the 179-image validation split over seeds {', '.join(map(str, val_seeds))} (their "
-                        "own labelled sets); the chosen value (✓) is the best mean, ties to the smaller value.")  # fmt: skip
-        jobs = [(m, chosen[m], seed, *common, "test") for seed in range(seeds) for m in SSL_GRIDS]
+                        "own labelled sets); the chosen setting (✓) is the best mean, ties to the earlier row. Every method gets "
+                        f"{len(grids[LB])} settings. For Laplace–Beltrami, k is the Localized GAN's number of tangents (its "
+                        "z_dim; one Localized GAN trained per k); the random control draws as many orthonormal directions.")  # fmt: skip
+        jobs = [job(m, chosen[m], seed, "test") for seed in range(seeds) for m in SSL_GRIDS]
         cells = mapper(ssl_cell, jobs, desc="ssl seeds")
     finally:
-        if scratch is not None:
-            scratch.unlink(missing_ok=True)
+        for path in scratch:
+            path.unlink(missing_ok=True)
     cpu += sum(c["cpu_s"] for c in cells)
-    rows = [{"seed": seed, "method": m, SSL_GRIDS[m][0]: v, "test_acc": c["acc"], "cpu_s": round(c["cpu_s"], 1)}
+    rows = [{"seed": seed, "method": m, "setting": _setting_text(m, v), "test_acc": c["acc"], "cpu_s": round(c["cpu_s"], 1)}
             for (m, v, seed, *_), c in zip(jobs, cells, strict=True)]  # fmt: skip
-    knobs = "; ".join(f"{m}: {SSL_GRIDS[m][0]} = {chosen[m]:g}" for m in SSL_GRIDS)
+    lgan = models[int(chosen[LB][1])]
+    lgan_cpu = sum(m.cpu_seconds for m in models.values())
+    knobs = "; ".join(f"{m}: {_setting_text(m, chosen[m])}" for m in SSL_GRIDS)
     how = "chosen on the validation split (ssl_validation)" if tune else "fixed in advance"
     notes = [f"Digits, {labels_per_class} labels per class from the train split (1,258 images, the rest unlabelled), "
-             f"accuracy on the 360-image test split; {seeds} seed(s), quick={quick}. Localized GAN: {model.cfg.steps} steps, "
-             f"k = {model.cfg.z_dim} tangents, its settings not tuned. Settings {how}: {knobs}. Classifier MLP 64-256-256-10, "
-             f"{steps} Adam steps. CPU time of the study's classifiers {cpu:.0f} s (Localized GAN {model.cpu_seconds:.0f} s)."]  # fmt: skip
+             f"accuracy on the 360-image test split; {seeds} seed(s), quick={quick}. Localized GAN: {lgan.cfg.steps} steps, "
+             f"k = {lgan.cfg.z_dim} tangents. Settings {how}: {knobs}. Classifier MLP 64-256-256-10, {steps} Adam steps. CPU "
+             f"time of the study's classifiers {cpu:.0f} s (Localized GANs {lgan_cpu:.0f} s)."]  # fmt: skip
     title = "Semi-supervised digits: Laplace–Beltrami vs baselines"
     write_table(out, "ssl", group_stats(rows, ["method"], ["test_acc"]), title=title, notes=notes[0])
     write_table(out, "ssl_runs", rows, title="Semi-supervised digits, every seed", notes=notes[0])

@@ -3,17 +3,16 @@
 Two studies of ``experiments.studies``, filed like every other experiment: the generators with
 and without the ``orthonormal_tangent`` penalty (effective rank of ∂G/∂z and mode coverage),
 the penalty weight chosen per data set on validation seeds; and semi-supervised digits with the
-Laplace–Beltrami regulariser on Localized-GAN tangents beside three baselines, each method's one
-knob chosen on the validation split with the same five-point budget.
+Laplace–Beltrami regulariser on Localized-GAN tangents beside three baselines, each method's two
+knobs chosen on the validation split with the same 5 × 3 budget (for Laplace–Beltrami: λ and
+the Localized GAN's number of tangents k).
 """
 
 from __future__ import annotations
 
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.studies import SSL_GRIDS, localized_study, ssl_study, tangent_study
+from ganlab.experiments.studies import LB, SSL_GRIDS, localized_study, ssl_study, tangent_study
 from ganlab.experiments.tables import group_stats, stat
-
-LB = "Laplace–Beltrami (LGAN tangents)"
 
 
 @experiment("tangents", seeds=10, order=6)
@@ -25,10 +24,10 @@ def run(ctx: Context) -> None:
     tangents of a Localized GAN make a Laplace–Beltrami regulariser that helps semi-supervised
     learning. Quick: ring8 only, 100 steps, 1 seed, two-point grids on one validation seed.
     Full: ring8, grid25 (1,500 steps) and digits (600 steps), weight ∈ {0.01, 0.1, 1} on 3
-    validation seeds, then 10 seeds; SSL with 10 labels per class, 5-point grids on 3 validation
-    seeds, then 10 seeds: 66 CPU min measured (3,938 s; one thread, shared
-    2-core machine; the measured time is in the report); quick ≈ 30 s CPU. Claims paired over
-    seeds (``stats.compare``).
+    validation seeds, then 10 seeds; SSL with 10 labels per class, 5 × 3 grids on 3 validation
+    seeds (one Localized GAN per k), then 10 seeds. Its cells run on the experiment's executor
+    and are kept in ``cells/``; the measured CPU time is in the report; quick ≈ 45 s CPU. Claims
+    paired over seeds (``stats.compare``).
     """
     datasets = ("ring8",) if ctx.quick else ("ring8", "grid25", "digits")
     rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, weight="tune", mapper=ctx.map)
