@@ -148,3 +148,17 @@ def test_a_tangent_study_resumes_from_its_kept_cells(tmp_path):
     assert counts == {"computed": 5}  # three validation weights, unpenalised, penalised
     again = tangent_study(True, 1, tmp_path, datasets=("ring8",), weight="tune", mapper=mapper)
     assert counts == {"computed": 5, "reused": 5} and _without_cpu(again) == _without_cpu(first)
+
+
+def test_untuned_ssl_takes_k_from_the_given_localized_gan(tmp_path, monkeypatch):
+    """Without a search, a given Localized GAN's z_dim sets k for LB and its random control; no other chart is trained."""
+    from ganlab.experiments import studies
+    from ganlab.geometry.localized import LocalizedConfig, train_localized
+
+    seen = []
+    monkeypatch.setattr(studies, "_ssl_accuracy", lambda method, values, *a: seen.append((method, tuple(values))) or 0.5)
+    model = train_localized(studies._digits().train, LocalizedConfig(steps=5, z_dim=4), progress=False)
+    model.save(tmp_path / "k4.pt")
+    studies.ssl_study(True, 1, tmp_path, localized=tmp_path / "k4.pt", progress=False)
+    assert dict(seen)[studies.LB] == (1.0, 4.0) == dict(seen)["random directions (control)"]
+    assert not list(tmp_path.glob(".ssl_localized*"))

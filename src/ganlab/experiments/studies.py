@@ -308,16 +308,19 @@ def ssl_study(quick: bool = False, seeds: int = 5, out: Path = Path("runs/geomet
     out.mkdir(parents=True, exist_ok=True)
     mapper = mapper or map_cells
     steps = 100 if quick else 1500
+    given = load_localized(localized) if localized is not None else None
     chosen = dict(SSL_DEFAULTS)
+    if given is not None:  # untuned, the given Localized GAN sets k (its random control draws as many directions)
+        for m in (LB, "random directions (control)"):
+            chosen[m] = (chosen[m][0], float(given.G.z_dim))
     if tune:
-        grids = {m: [(a, b) for b in (bs if not quick else (SSL_DEFAULTS[m][1],)) for a in (a_s[:2] if quick else a_s)]
+        grids = {m: [(a, b) for b in (bs if not quick else (chosen[m][1],)) for a in (a_s[:2] if quick else a_s)]
                  for m, ((_, a_s), (_, bs)) in SSL_GRIDS.items()}  # fmt: skip
     else:
-        grids = {m: [v] for m, v in SSL_DEFAULTS.items()}
+        grids = {m: [v] for m, v in chosen.items()}
     charts: dict[int, tuple[str, str]] = {}
     models = {}
     scratch: list[Path] = []
-    given = load_localized(localized) if localized is not None else None
     for k in sorted({int(b) for _, b in grids[LB]}):
         if given is not None and given.G.z_dim == k:
             model, path = given, Path(localized)
