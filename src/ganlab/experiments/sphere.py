@@ -172,11 +172,12 @@ def run(ctx: Context) -> None:
     tuned_jobs = {label: (label, tuple(over_of[label]) + extra, steps, ctx.seeds, every) for label, (_, extra) in chosen.items() if extra}
     done.update(zip(tuned_jobs.values(), ctx.map(sphere_cell, list(tuned_jobs.values()), desc="sphere: tuned")))
     by = {r["setup"]: r for r in rows}
-    tuned_rows = []
+    tuned_rows, tuned_curves = [], {}
     for label, (name, _) in chosen.items():
         job = tuned_jobs.get(label) or next(j for j in jobs if j[0] == label)
         base = by[label]
         tuned_rows.append({**_row(label, base["n"], base["R"], done[job]["vals"]), "setting": name})
+        tuned_curves[label] = done[job]["histories"]
     columns = [("setup", "setup"), ("n", "sphere Sⁿ (D outputs Rⁿ)"), ("R", "moments R"), ("modes", "modes of 8"), ("hq", "% HQ"),
                ("kl", "reverse KL"), ("cpu", "train CPU s"), ("reach", "first step with 8 modes"), ("reach_cpu", "CPU s to 8 modes"),
                ("reach_hq", f"first step with ≥ {HQ_TARGET:g} % HQ"), ("reach_hq_cpu", f"CPU s to {HQ_TARGET:g} % HQ")]  # fmt: skip
@@ -207,6 +208,17 @@ def run(ctx: Context) -> None:
         panels.append(Panel(series, f"ring8, mean and 95 % band over {ctx.seeds} seed(s)", "G step", ylabel))
     save_panels(panels, ctx.figure("curves", "Sphere GAN (S¹⁶, R = 1, 3, 5) and WGAN-GP along training on ring8 (EMA G)"),
                 size=(5.5, 3.8))  # fmt: skip
+    panels = []
+    for key, ylabel in (("hq", "% HQ"), ("modes", "modes of 8")):
+        series = []
+        for i, label in enumerate(chosen):
+            for which, hist, style in (("papers'", curves[label], "--"), (f"tuned: {chosen[label][0]}", tuned_curves[label], "-")):
+                xs, mean, lo, hi = band_over_seeds(hist, key)
+                series.append(Series(f"{label}, {which}", xs, mean, lo if style == "-" else None, hi if style == "-" else None,
+                                     colour=f"C{i}", style=style))  # fmt: skip
+        panels.append(Panel(series, f"ring8, mean (band: 95 % over {ctx.seeds} seed(s), tuned)", "G step", ylabel))
+    save_panels(panels, ctx.figure("curves_tuned", "The compared setups along training, papers' settings (dashed) and the "
+                                   "setting chosen on validation runs (solid, with its band)"), size=(5.5, 3.8))  # fmt: skip
     tby = {r["setup"]: r for r in tuned_rows}
     reach_claims = _reach_claims(ctx, by[sphere_label], by[GP_LABEL], sphere_label, steps, "papers' settings")
     tuned_claims = _reach_claims(ctx, tby[sphere_label], tby[GP_LABEL], sphere_label, steps, "tuned")
