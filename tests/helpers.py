@@ -360,3 +360,18 @@ def experiment_outputs(folder, tables, figures=()):  # noqa: ANN001, ANN202
         assert (folder / f"{f}.png").stat().st_size > 1000
         assert f"]({f}.png)" in readme
     return result
+
+
+def assert_tuned_rows_follow_validation(val, tuned, declared, chosen):  # noqa: ANN001
+    """Each tuned row (by setup) is the setting ``tuning.choose`` picks from its five validation rows
+    (declared first, one ✓), the one result.json's ``chosen`` names; a "declared" pick repeats the
+    declared row."""
+    from ganlab.experiments import tuning
+
+    for setup, row in tuned.items():
+        mine = [r for r in val if r["setup"] == setup]
+        assert len(mine) == 5 and mine[0]["setting"] == "declared" and sum(r["chosen"] == "✓" for r in mine) == 1
+        pick = tuning.choose([(float(r["modes_mean"]), float(r["hq_mean"])) for r in mine])
+        assert mine[pick]["chosen"] == "✓" and row["setting"] == mine[pick]["setting"] == chosen[setup]["setting"]
+        if row["setting"] == "declared":
+            assert {k: v for k, v in row.items() if k != "setting"} == declared[setup]

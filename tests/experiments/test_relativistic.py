@@ -3,7 +3,7 @@ robustly at that size do (the full-size numbers live in docs/results)."""
 
 from __future__ import annotations
 
-from tests.helpers import experiment_outputs, read_csv
+from tests.helpers import assert_tuned_rows_follow_validation, experiment_outputs, read_csv
 
 
 def test_relativistic_quick(quick_run) -> None:  # noqa: ANN001
@@ -22,20 +22,12 @@ def test_relativistic_quick(quick_run) -> None:  # noqa: ANN001
 def test_relativistic_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None:  # noqa: ANN001
     """Each tuned row is the setting the modes rule picks from the validation table, with the overrides
     it names; a setup without a penalty gets D steps in its grid, one with a penalty its weight."""
-    from ganlab.experiments import tuning
-
     folder = quick_run("relativistic")
     result = experiment_outputs(folder, [], [])
     val = read_csv(folder / "relativistic_validation.csv")
     tuned = {r["setup"]: r for r in read_csv(folder / "relativistic_tuned.csv")}
     declared = {r["setup"]: r for r in read_csv(folder / "relativistic.csv")}
     assert set(tuned) == {r["setup"] for r in val} == {"RSGAN", "WGAN-div (k=2, p=6, n_D=5)"}
-    for setup, row in tuned.items():
-        mine = [r for r in val if r["setup"] == setup]
-        assert len(mine) == 5 and mine[0]["setting"] == "declared" and sum(r["chosen"] == "✓" for r in mine) == 1
-        pick = tuning.choose([(float(r["modes_mean"]), float(r["hq_mean"])) for r in mine])
-        assert mine[pick]["chosen"] == "✓" and row["setting"] == mine[pick]["setting"] == result["chosen"][setup]["setting"]
-        if row["setting"] == "declared":
-            assert {k: v for k, v in row.items() if k != "setting"} == declared[setup]
+    assert_tuned_rows_follow_validation(val, tuned, declared, result["chosen"])
     assert [r["setting"] for r in val if r["setup"] == "RSGAN"][3:] == ["n_D ×2 (n_D=2)", "n_D ×5 (n_D=5)"]
     assert [r["setting"] for r in val if r["setup"].startswith("WGAN-div")][3:] == ["strength ×10 (k=20)", "strength ×0.1 (k=0.2)"]

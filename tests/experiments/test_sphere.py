@@ -3,7 +3,7 @@ robustly at that size do (the full-size numbers live in docs/results)."""
 
 from __future__ import annotations
 
-from tests.helpers import experiment_outputs, read_csv
+from tests.helpers import assert_tuned_rows_follow_validation, experiment_outputs, read_csv
 
 
 def test_sphere_quick(quick_run) -> None:  # noqa: ANN001
@@ -28,22 +28,15 @@ def test_sphere_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None: 
     """Both compared setups get the five-point search; each tuned row is the modes rule's pick from the
     validation table (a "declared" pick repeats the ablation row); Sphere GAN, without a regulariser,
     gets D-step points, WGAN-GP its λ."""
-    from ganlab.experiments import tuning
-
     folder = quick_run("sphere")
     result = experiment_outputs(folder, [], [])
     val = read_csv(folder / "validation.csv")
     tuned = {r["setup"]: r for r in read_csv(folder / "tuned.csv")}
     ablation = {r["setup"]: r for r in read_csv(folder / "ablation.csv")}
     assert set(tuned) == {r["setup"] for r in val} == {"Sphere S^16 R=3", "WGAN-GP n_D=5"}
+    assert_tuned_rows_follow_validation(val, tuned, ablation, result["chosen"])
     for setup, row in tuned.items():
-        mine = [r for r in val if r["setup"] == setup]
-        assert len(mine) == 5 and mine[0]["setting"] == "declared" and sum(r["chosen"] == "✓" for r in mine) == 1
-        pick = tuning.choose([(float(r["modes_mean"]), float(r["hq_mean"])) for r in mine])
-        assert mine[pick]["chosen"] == "✓" and row["setting"] == mine[pick]["setting"] == result["chosen"][setup]["setting"]
-        if row["setting"] == "declared":
-            assert {k: v for k, v in row.items() if k != "setting"} == ablation[setup]
-        else:
+        if row["setting"] != "declared":
             assert any(c["claim"].startswith(f"% HQ of {setup}, tuned") for c in result["claims"])
     assert [r["setting"] for r in val if r["setup"].startswith("Sphere")][3:] == ["n_D ×2 (n_D=2)", "n_D ×5 (n_D=5)"]
     assert [r["setting"] for r in val if r["setup"].startswith("WGAN")][3:] == ["strength ×10 (λ=1)", "strength ×0.1 (λ=0.01)"]
