@@ -13,7 +13,6 @@ them to a ``mapper`` — ``parallel.map_cells`` in this process by default, an e
 from __future__ import annotations
 
 import functools
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from ganlab.experiments.training import Trained, make, train_seeds
 from ganlab.metrics import FEATURES, evaluate, generate
 from ganlab.metrics.tangents import DEFAULT_TOL, effective_rank, singular_values, spectrum, summarize
 from ganlab.plots import Panel, Series, save_panels
+from ganlab.train.checkpoint import digest
 
 TOY = ("ring8", "grid25")
 PENALTY_WEIGHT = 0.1  # orthonormal_tangent weight for the global generators (one value, not tuned)
@@ -249,13 +249,10 @@ def _ssl_accuracy(method: str, values: tuple[float, float], seed: int, ds, T: to
 
 
 def _weights_digest(module: torch.nn.Module) -> str:
-    """A hash of a module's weights: a cell names the Localized GAN it used by its content, so a
-    kept cell is reused only with the same model (a re-trained, identical one included)."""
-    h = hashlib.sha1()
-    for name, t in sorted(module.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
+    """A hash of a module's weights (the checkpoints' ``digest``): a cell names the Localized GAN it
+    used by its content, so a kept cell is reused only with the same model (a re-trained, identical
+    one included)."""
+    return digest(dict(module.state_dict()))
 
 
 @functools.lru_cache(maxsize=4)
