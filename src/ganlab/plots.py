@@ -68,6 +68,7 @@ class Panel:
     logy: bool = False
     ylim: tuple[float, float] | None = None
     hline: float | None = None  # a grey reference line (e.g. a threshold)
+    vline: float | None = None  # a grey vertical line (e.g. a chosen budget)
 
 
 def save_panels(panels: Sequence[Panel], path: str | Path | None, *, cols: int | None = None, size: tuple[float, float] = (5.0, 3.6),
@@ -94,6 +95,8 @@ def save_panels(panels: Sequence[Panel], path: str | Path | None, *, cols: int |
             ax.set_ylim(*panel.ylim)
         if panel.hline is not None:
             ax.axhline(panel.hline, color="grey", lw=0.8, ls="--")
+        if panel.vline is not None:
+            ax.axvline(panel.vline, color="grey", lw=0.8, ls=":")
         ax.set_title(panel.title, fontsize=9)
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)

@@ -12,7 +12,10 @@ def test_sphere_quick(quick_run) -> None:  # noqa: ANN001
     ablation = read_csv(folder / "ablation.csv")
     assert [r["R"] for r in ablation] == ["1", "3", "5", "—"]  # the Sphere cells, then WGAN-GP on the same nets and budget
     assert ablation[-1]["setup"] == "WGAN-GP n_D=5"
-    result = experiment_outputs(folder, ["ablation", "timing"], ["curves", "curves_tuned"])
+    result = experiment_outputs(folder, ["ablation", "timing"], ["curves", "curves_tuned", "budget"])
+    # the budget stage ran (both compared setups' long validation runs), and quick mode keeps its fixed 200 steps
+    assert set(result["budget"]) == {"Sphere S^16 R=3", "WGAN-GP n_D=5"} and result["steps"] == 200
+    assert all(r["horizon"] == 400 for r in result["budget"].values())
     reach = {c["claim"].split(" <")[0].split(" (")[0] for c in result["claims"] if " < " in c["claim"]}
     assert reach == {f"{rows}: {what} of Sphere GAN" for rows in ("papers' settings", "tuned")
                      for what in ("training CPU s", "G steps")}  # fmt: skip

@@ -62,3 +62,28 @@ def test_band_over_seeds_is_the_bootstrap_at_each_step_and_drops_a_diverged_seed
         assert (lo[i], hi[i]) == interval(np.array(vals), method="bootstrap")
     _, m1, l1, h1 = band_over_seeds(hists[:1], "hq")
     assert np.array_equal(m1, l1) and np.array_equal(m1, h1)  # one seed: the band is the curve
+
+
+def test_budget_of_is_the_first_step_near_the_plateau() -> None:
+    from ganlab.experiments.tables import budget_of
+
+    curve = {3000: 50.0, 1000: 10.0, 2000: 91.0, 4000: 95.0}  # unordered on purpose; a dip after the first hit
+    assert budget_of(curve, 100.0) == 2000
+    assert budget_of(curve, 100.0, near=0.95) == 4000
+    assert budget_of(curve, 200.0) is None
+    assert budget_of({0: 0.0, 100: 0.0}, 0.0) is None  # nothing learned: no plateau to read a budget from
+
+
+def test_budget_from_histories_reads_the_last_step_as_the_plateau_and_reports_a_late_rise() -> None:
+    """Against a hand computation: two seeds, mean curve 10, 50, 82, 90 at steps 1–4 (the plateau 90,
+    0.9 × 90 = 81 first reached at step 3); the last quarter of the horizon (step 3 → 4) gained 8."""
+    from ganlab.experiments.tables import budget_from_histories
+
+    hists = [[{"step": s, "hq": v} for s, v in zip((1, 2, 3, 4), (0, 40, 84, 88))],
+             [{"step": s, "hq": v} for s, v in zip((1, 2, 3, 4), (20, 60, 80, 92))]]  # fmt: skip
+    got = budget_from_histories(hists, "hq")
+    assert got["budget"] == 3 and got["horizon"] == 4
+    assert abs(got["plateau"] - 90) < 1e-9 and abs(got["late_gain"] - 8) < 1e-9
+    flat = [[{"step": s, "hq": 50.0} for s in range(100, 1100, 100)]]
+    assert budget_from_histories(flat, "hq")["budget"] == 100 and budget_from_histories(flat, "hq")["late_gain"] == 0
+    assert budget_from_histories([[]], "hq")["budget"] is None

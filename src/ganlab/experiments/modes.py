@@ -22,7 +22,7 @@ from ganlab.config import DataConfig
 from ganlab.data import load_dataset
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import band_over_seeds, stat
+from ganlab.experiments.tables import NEAR, band_over_seeds, stat
 from ganlab.experiments.training import make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels, save_scatter_panels
@@ -34,20 +34,13 @@ BASELINE = "non_saturating"  # the objective the defaults were tuned with: its c
 PLATEAU = {"ring8": (30_000, 97.9), "grid25": (40_000, 95.2)}
 # The budget rule: the test runs train to the first evaluated step at which the baseline's validation curve
 # (docs/mixtures_2d/*_sweep.json, the preset's `train.steps=20000` cell, seeds 100–102) is within 10 % of its
-# converged % HQ (``budget_of``; tests/experiments/test_modes.py recomputes these from the curves).
+# converged % HQ (``tables.budget_of``; tests/experiments/test_modes.py recomputes these from the curves).
 BUDGET = {"ring8": 5_000, "grid25": 15_000}
-NEAR = 0.9  # "within 10 %"
 # The search's validation runs stay shorter: the 5 settings × 18 objectives × 2 mixtures × 3 seeds at the
 # test budget would cost ≈ 3× the test rows; whether a choice made at this budget carries over to the test
 # budget is itself checked (the "tuned > declared" claims).
 SEARCH_STEPS = 4_000
 VALIDATION_SEED, VALIDATION_SEEDS = 100, 3  # the search's runs: seeds 100–102, never reported; the test runs are seeds 0–9
-
-
-def budget_of(curve: dict[int, float], plateau: float, near: float = NEAR) -> int | None:
-    """The budget rule: the first step of ``curve`` (step → mean % HQ of the baseline) at which it
-    reaches ``near`` × its converged ``plateau``; None if it never does."""
-    return next((step for step in sorted(curve) if curve[step] >= near * plateau), None)
 
 
 def settings_for(objective: str) -> tuple[tuple[str, ...], str]:

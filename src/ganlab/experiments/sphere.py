@@ -14,7 +14,7 @@ import numpy as np
 from ganlab.api import in_memory
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import band_over_seeds, first_reached, stat
+from ganlab.experiments.tables import NEAR, band_over_seeds, budget_from_histories, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
@@ -100,6 +100,11 @@ def sphere_cell(label: str, over: tuple[str, ...], steps: int, seeds: int, every
 
 GP_LABEL = "WGAN-GP n_D=5"
 VALIDATION_SEED, VALIDATION_SEEDS = 100, 3  # the search's runs (seeds 100–102), never reported
+# The budget stage: the two compared setups, papers' settings, on the validation seeds to this horizon, evaluated
+# every HORIZON_EVERY; a probe (3 seeds) had Sphere S^16 R=3 still rising by ≈ 1 point of % HQ per 1,000 steps at
+# 15,000 steps, and its lr ×3 variant levelling off near 80 % by 40,000.
+HORIZON, HORIZON_EVERY = 40_000, 1_000
+LATE_RISE = 0.05  # a curve that gained more than this share of its final value over the horizon's last quarter is still rising
 
 
 def _row(label: str, d_out: int, moments: int | str | None, vals: dict) -> dict:
@@ -128,17 +133,23 @@ def _reach_claims(ctx: Context, sph: dict, gp: dict, sphere_label: str, steps: i
 def run(ctx: Context) -> None:
     """Sphere GAN: moments R ∈ {1, 3, 5} × sphere dimension on ring8; cost per step and to a target vs WGAN-GP.
 
-    Quick: R ∈ {1, 3, 5} on S¹⁶, 200 steps, 1 seed; timing over 15 interleaved steps. Full:
-    R ∈ {1, 3, 5} × n ∈ {2, 16, 128}, 3,000 steps evaluated every 250, and WGAN-GP (n_D = 5) on
-    the same nets and budget, 10 seeds (one group per cell, two cells at a time: one worker
+    Full: first the budget stage: the two compared setups (Sphere S¹⁶ R = 3, WGAN-GP), papers'
+    settings, on validation seeds 100–102 for 40,000 G steps evaluated every 1,000; the budget is
+    the first evaluated step at which the slower of the two comes within 10 % of its % HQ at
+    40,000 (as ``modes``' rule; a curve still rising over the horizon's last quarter is flagged).
+    Then at that budget, evaluated every 250: R ∈ {1, 3, 5} × n ∈ {2, 16, 128} and WGAN-GP
+    (n_D = 5) on the same nets, 10 seeds (one group per cell, two cells at a time: one worker
     process per core, each kept in ``cells/``); timing over 150 interleaved steps, Sphere GAN
     with WGAN-GP's D and with the paper's S¹⁰²⁴ head, in this process. The two compared setups
-    (Sphere S¹⁶ R = 3, WGAN-GP) also get the same five-point search (``tuning.grid``) on
-    validation seeds 100–102 (quick: one), and the chosen settings train on the test seeds: the
-    claims are read with the papers' settings and with the tuned ones. The measured time is in
-    the report. Claims: steps and CPU seconds to a target quality, paired over seeds.
+    also get the same five-point search (``tuning.grid``) on validation seeds 100–102 at the
+    budget, and the chosen settings train on the test seeds: the claims are read with the
+    papers' settings and with the tuned ones. Quick: R ∈ {1, 3, 5} on S¹⁶, 200 steps, 1 seed,
+    the budget stage at a 400-step horizon (shown, not applied); timing over 15 interleaved
+    steps. The measured time is in the report. Claims: steps and CPU seconds to a target
+    quality, paired over seeds.
     """
-    steps, every = ctx.size(200, 3000), ctx.size(100, 250)
+    every = ctx.size(100, 250)
+    horizon, horizon_every = ctx.size((400, 100), (HORIZON, HORIZON_EVERY))
     dims = ctx.size((16,), (2, 16, 128))
     cells = [(f"Sphere S^{d} R={m}", [*POINTS_BASE, "data.name=ring8", "game.objective=sphere", f"game.params={{moments: {m}}}",
                                       f"model.d_out={d}", *SPHERE_OPT], d, m) for d in dims for m in (1, 3, 5)]  # fmt: skip
@@ -150,9 +161,16 @@ def run(ctx: Context) -> None:
     # ×3 / ×0.3, and D's regularisation ×10 / ×0.1 (WGAN-GP's λ) or, for Sphere GAN, which has none, D steps ×2 / ×5
     over_of = {label: over for label, over, _, _ in cells}
     knobs = {sphere_label: ("sphere", None), GP_LABEL: ("wasserstein", ("game.penalties", "lam", 1))}
+    val_seeds = ctx.size(1, VALIDATION_SEEDS)
+    # the budget rule (as modes'): long validation runs of the two compared setups; every run below trains to the first
+    # evaluated step at which the slower of the two is within 10 % of its % HQ at the horizon
+    long_jobs = [(label, tuple(over_of[label]), horizon, val_seeds, horizon_every, VALIDATION_SEED) for label in knobs]
+    long = dict(zip(long_jobs, ctx.map(sphere_cell, long_jobs, desc="sphere: budget")))
+    rules = {job[0]: budget_from_histories(long[job]["histories"], "hq") for job in long_jobs}
+    ruled = max(horizon if r["budget"] is None else r["budget"] for r in rules.values())
+    steps = ctx.size(200, ruled)  # quick: a fixed short budget (the stage still runs, at a 400-step horizon)
     grids = {label: tuning.grid(obj, over_of[label], make([*over_of[label], f"train.steps={steps}"]), knob)
              for label, (obj, knob) in knobs.items()}  # fmt: skip
-    val_seeds = ctx.size(1, VALIDATION_SEEDS)
     val_jobs = [(label, tuple(over_of[label]) + extra, steps, val_seeds, every, VALIDATION_SEED)
                 for label, points in grids.items() for _, extra in points]  # fmt: skip
     jobs = [(label, tuple(over), steps, ctx.seeds, every) for label, over, _, _ in cells]
@@ -178,6 +196,28 @@ def run(ctx: Context) -> None:
         base = by[label]
         tuned_rows.append({**_row(label, base["n"], base["R"], done[job]["vals"]), "setting": name})
         tuned_curves[label] = done[job]["histories"]
+    lines = []
+    for label, r in rules.items():
+        rising = r["late_gain"] > LATE_RISE * r["plateau"]
+        lines.append(f"{label}: {r['plateau']:.1f} % HQ at {r['horizon']:,} steps, "
+                     + (f"within {100 * (1 - NEAR):.0f} % of it from {r['budget']:,} steps" if r["budget"] is not None
+                        else "no budget to read (nothing learned by the horizon)")
+                     + f" (last quarter of the horizon: {r['late_gain']:+.1f} points"
+                     + ("; **still rising**, so its budget is a lower bound)" if rising else ")"))  # fmt: skip
+    ctx.text(f"**Budget** (the budget rule on the validation seeds, papers' settings, {horizon:,}-step runs evaluated every "
+             f"{horizon_every:,}; {tuning.seeds_text(VALIDATION_SEED, val_seeds)}): " + "; ".join(lines)
+             + f". Every run below trains {steps:,} G steps" + (" (quick mode: a fixed 200)." if ctx.quick else
+                                                              ", the later of the two."))  # fmt: skip
+    ctx.data["budget"] = {label: dict(r) for label, r in rules.items()}
+    ctx.data["steps"] = steps
+    series = []
+    for i, job in enumerate(long_jobs):
+        xs, mean, lo, hi = band_over_seeds(long[job]["histories"], "hq")
+        series.append(Series(f"{job[0]}, papers' settings", xs, mean, lo, hi, colour=f"C{i}"))
+    save_panels([Panel(series, f"ring8, validation seeds: mean and 95 % band over {val_seeds} seed(s)", "G step", "% HQ",
+                       ylim=(0, 100), vline=steps)],
+                ctx.figure("budget", f"The budget stage: % HQ of the compared setups along {horizon:,} steps (dotted line: the "
+                           f"budget, {steps:,} steps)"), size=(7, 4))  # fmt: skip
     columns = [("setup", "setup"), ("n", "sphere Sⁿ (D outputs Rⁿ)"), ("R", "moments R"), ("modes", "modes of 8"), ("hq", "% HQ"),
                ("kl", "reverse KL"), ("cpu", "train CPU s"), ("reach", "first step with 8 modes"), ("reach_cpu", "CPU s to 8 modes"),
                ("reach_hq", f"first step with ≥ {HQ_TARGET:g} % HQ"), ("reach_hq_cpu", f"CPU s to {HQ_TARGET:g} % HQ")]  # fmt: skip

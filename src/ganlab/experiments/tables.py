@@ -81,6 +81,32 @@ def band_over_seeds(histories: Sequence[Sequence[dict[str, Any]]], key: str) -> 
     return steps, np.array(mean, float), np.array(lo, float), np.array(hi, float)
 
 
+NEAR = 0.9  # the budget rule's "within 10 % of the plateau"
+
+
+def budget_of(curve: dict[int, float], plateau: float, near: float = NEAR) -> int | None:
+    """The budget rule: the first step of ``curve`` (step → mean metric over seeds) at which it
+    reaches ``near`` × its converged ``plateau``; None if it never does, or if the plateau is not
+    above 0 (a run that learned nothing has no budget to read: train it to the horizon)."""
+    if not plateau > 0:
+        return None
+    return next((step for step in sorted(curve) if curve[step] >= near * plateau), None)
+
+
+def budget_from_histories(histories: Sequence[Sequence[dict[str, Any]]], key: str, near: float = NEAR) -> dict[str, Any]:
+    """The budget rule read off long runs' histories, the plateau being the mean over seeds at the
+    last evaluated step: ``budget`` (``budget_of``), ``plateau``, and ``late_gain``, what the mean
+    gained over the last quarter of the horizon (a curve still rising there has no plateau yet, and
+    its budget is a lower bound)."""
+    steps, mean, _, _ = band_over_seeds(histories, key)
+    if not steps:
+        return {"budget": None, "plateau": math.nan, "late_gain": math.nan, "horizon": 0}
+    curve = dict(zip(steps, mean.tolist()))
+    quarter = next(s for s in steps if s >= 0.75 * steps[-1])
+    return {"budget": budget_of(curve, curve[steps[-1]], near), "plateau": curve[steps[-1]],
+            "late_gain": curve[steps[-1]] - curve[quarter], "horizon": steps[-1]}  # fmt: skip
+
+
 def first_reached(history: Sequence[dict[str, Any]], key: str, met: Callable[[dict[str, Any]], bool]) -> float:
     """``key`` (a step or CPU s) of the first evaluation in ``history`` where ``met`` holds; NaN
     if none did (a time to a target that ``stats.compare_times`` treats as censored)."""
