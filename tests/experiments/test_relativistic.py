@@ -11,7 +11,10 @@ def test_relativistic_quick(quick_run) -> None:  # noqa: ANN001
 
     folder = quick_run("relativistic")
     result = experiment_outputs(folder, ["relativistic", "relativistic_tuned", "relativistic_validation"],
-                                ["hq_vs_time", "hq_vs_time_tuned"])  # fmt: skip
+                                ["hq_vs_time", "hq_vs_time_tuned", "budget"])  # fmt: skip
+    # the budget stage ran on the baseline's long validation run; quick mode keeps its fixed 200 steps
+    assert result["budget"]["horizon"] == 400 and result["steps"] == 200
+    assert "**Budget.** The budget rule on the baseline SGAN" in (folder / "README.md").read_text()
     rows = read_csv(folder / "relativistic.csv")
     assert [r["setup"] for r in rows] == list(SETUPS)
     for per_seed in [*result["histories"].values(), *result["histories_tuned"].values()]:

@@ -87,3 +87,13 @@ def test_budget_from_histories_reads_the_last_step_as_the_plateau_and_reports_a_
     flat = [[{"step": s, "hq": 50.0} for s in range(100, 1100, 100)]]
     assert budget_from_histories(flat, "hq")["budget"] == 100 and budget_from_histories(flat, "hq")["late_gain"] == 0
     assert budget_from_histories([[]], "hq")["budget"] is None
+
+
+def test_budget_text_flags_a_curve_still_rising_at_the_horizon() -> None:
+    from ganlab.experiments.tables import budget_text
+
+    flat = {"budget": 5000, "plateau": 90.0, "late_gain": 1.0, "horizon": 30000}
+    rising = {**flat, "late_gain": 10.0}  # 10 points over the last quarter: more than 5 % of 90
+    assert "within 10 % of it from 5,000 steps" in budget_text(flat) and "still rising" not in budget_text(flat)
+    assert "still rising" in budget_text(rising)
+    assert "no budget to read" in budget_text({**flat, "budget": None, "plateau": 0.0, "late_gain": 0.0})

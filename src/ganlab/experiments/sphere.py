@@ -14,7 +14,7 @@ import numpy as np
 from ganlab.api import in_memory
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import NEAR, band_over_seeds, budget_from_histories, first_reached, stat
+from ganlab.experiments.tables import band_over_seeds, budget_from_histories, budget_text, first_reached, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
@@ -104,7 +104,6 @@ VALIDATION_SEED, VALIDATION_SEEDS = 100, 3  # the search's runs (seeds 100–102
 # every HORIZON_EVERY; a probe (3 seeds) had Sphere S^16 R=3 still rising by ≈ 1 point of % HQ per 1,000 steps at
 # 15,000 steps, and its lr ×3 variant levelling off near 80 % by 40,000.
 HORIZON, HORIZON_EVERY = 40_000, 1_000
-LATE_RISE = 0.05  # a curve that gained more than this share of its final value over the horizon's last quarter is still rising
 
 
 def _row(label: str, d_out: int, moments: int | str | None, vals: dict) -> dict:
@@ -196,14 +195,7 @@ def run(ctx: Context) -> None:
         base = by[label]
         tuned_rows.append({**_row(label, base["n"], base["R"], done[job]["vals"]), "setting": name})
         tuned_curves[label] = done[job]["histories"]
-    lines = []
-    for label, r in rules.items():
-        rising = r["late_gain"] > LATE_RISE * r["plateau"]
-        lines.append(f"{label}: {r['plateau']:.1f} % HQ at {r['horizon']:,} steps, "
-                     + (f"within {100 * (1 - NEAR):.0f} % of it from {r['budget']:,} steps" if r["budget"] is not None
-                        else "no budget to read (nothing learned by the horizon)")
-                     + f" (last quarter of the horizon: {r['late_gain']:+.1f} points"
-                     + ("; **still rising**, so its budget is a lower bound)" if rising else ")"))  # fmt: skip
+    lines = [f"{label}: {budget_text(r)}" for label, r in rules.items()]
     ctx.text(f"**Budget** (the budget rule on the validation seeds, papers' settings, {horizon:,}-step runs evaluated every "
              f"{horizon_every:,}; {tuning.seeds_text(VALIDATION_SEED, val_seeds)}): " + "; ".join(lines)
              + f". Every run below trains {steps:,} G steps" + (" (quick mode: a fixed 200)." if ctx.quick else

@@ -107,6 +107,20 @@ def budget_from_histories(histories: Sequence[Sequence[dict[str, Any]]], key: st
             "late_gain": curve[steps[-1]] - curve[quarter], "horizon": steps[-1]}  # fmt: skip
 
 
+LATE_RISE = 0.05  # a curve that gained more than this share of its final value over the horizon's last quarter is still rising
+
+
+def budget_text(rule: dict[str, Any], near: float = NEAR) -> str:
+    """A ``budget_from_histories`` result in words: the plateau, where the rule put the budget, and
+    whether the curve was still rising at the horizon (then the budget is a lower bound)."""
+    rising = rule["late_gain"] > LATE_RISE * rule["plateau"]
+    return (f"{rule['plateau']:.1f} % HQ at {rule['horizon']:,} steps, "
+            + (f"within {100 * (1 - near):.0f} % of it from {rule['budget']:,} steps" if rule["budget"] is not None
+               else "no budget to read (nothing learned by the horizon)")
+            + f" (last quarter of the horizon: {rule['late_gain']:+.1f} points"
+            + ("; **still rising**, so its budget is a lower bound)" if rising else ")"))  # fmt: skip
+
+
 def first_reached(history: Sequence[dict[str, Any]], key: str, met: Callable[[dict[str, Any]], bool]) -> float:
     """``key`` (a step or CPU s) of the first evaluation in ``history`` where ``met`` holds; NaN
     if none did (a time to a target that ``stats.compare_times`` treats as censored)."""
