@@ -162,3 +162,17 @@ def test_untuned_ssl_takes_k_from_the_given_localized_gan(tmp_path, monkeypatch)
     studies.ssl_study(True, 1, tmp_path, localized=tmp_path / "k4.pt", progress=False)
     assert dict(seen)[studies.LB] == (1.0, 4.0) == dict(seen)["random directions (control)"]
     assert not list(tmp_path.glob(".ssl_localized*"))
+
+
+def test_the_penalised_tangent_run_differs_from_the_unpenalised_one_only_by_the_penalty():
+    """A regression: the mixtures' default R1 γ = 1 joins a run only when nobody sets game.penalties, so
+    setting the tangent penalty alone silently dropped R1 — the comparison then changed two things."""
+    from ganlab.experiments.studies import tangent_overrides
+    from ganlab.experiments.training import make
+
+    for data, base in (("ring8", [{"name": "r1", "gamma": 1}]), ("digits", [])):
+        none = make(tangent_overrides(data, "none", 0.0, 100, 0))
+        pen = make(tangent_overrides(data, "orthonormal_tangent", 0.1, 100, 0))
+        assert none.game.penalties == base
+        assert pen.game.penalties == [*base, {"name": "orthonormal_tangent", "weight": 0.1}]
+        assert {k: v for k, v in vars(pen).items() if k != "game"} == {k: v for k, v in vars(none).items() if k != "game"}

@@ -13,6 +13,7 @@ them to a ``mapper`` — ``parallel.map_cells`` in this process by default, an e
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,23 +85,35 @@ def _tangent_row(run: Trained, data: str, pen: str, seed: int, steps: int, quick
 TANGENT_WEIGHTS = (0.01, 0.1, 1.0)  # the orthonormal_tangent weights tried on the validation seeds when tuning
 
 
-def _tangent_runs(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool) -> tuple[list[Trained], int]:
-    toy = data in TOY
-    steps = (100 if toy else 30) if quick else (1500 if toy else 600)
+def tangent_overrides(data: str, pen: str, weight: float, steps: int, first_seed: int) -> list[str]:
+    """The tangent study's run of ``data``: z_dim 8 (so that ∂G/∂z can lose rank), and on the
+    mixtures 20,000 points at a faster rate than the digits' default. The penalised run is the
+    unpenalised one plus ``orthonormal_tangent``: the baseline's own penalties (on the mixtures,
+    the defaults' R1 γ = 1) stay, so that the penalty is the only difference."""
     over = [f"data.name={data}", "model.z_dim=8", f"train.steps={steps}", f"train.seed={first_seed}", "train.progress=false"]
-    if toy:  # 20,000 points and a faster rate than the digits' default: 1,500 steps must reach the modes
+    if data in TOY:
         over += ["data.n_points=20000", "train.lr_d=5e-4", "train.lr_g=5e-4", "train.batch_size=128"]
     if pen != "none":
-        over.append(f"game.penalties=[{{name: orthonormal_tangent, weight: {weight}}}]")
-    return train_seeds(make(over), seeds, desc=f"{data} {pen}"), steps
+        pens = [*make(over).game.penalties, {"name": "orthonormal_tangent", "weight": weight}]
+        over.append("game.penalties=" + json.dumps(pens))
+    return over
 
 
-def tangent_cell(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool) -> dict[str, Any]:
+def _tangent_runs(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool,
+                  steps: int | None = None) -> tuple[list[Trained], int]:  # fmt: skip
+    toy = data in TOY
+    steps = steps or ((100 if toy else 30) if quick else (1500 if toy else 600))
+    return train_seeds(make(tangent_overrides(data, pen, weight, steps, first_seed)), seeds, desc=f"{data} {pen}"), steps
+
+
+def tangent_cell(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool,
+                 steps: int | None = None) -> dict[str, Any]:  # fmt: skip
     """One cell of the tangent study: ``seeds`` runs (seeds ``first_seed`` …) of ``data`` with
-    penalty ``pen`` at ``weight`` (0 for "none"), measured. Returns their rows, the first run's
-    spectrum σ (n, r) as nested lists, and the cell's CPU seconds."""
+    penalty ``pen`` at ``weight`` (0 for "none") for ``steps`` G steps (None: the study's short
+    defaults), measured. Returns their rows, the first run's spectrum σ (n, r) as nested lists,
+    and the cell's CPU seconds."""
     t0 = time.process_time()
-    runs, steps = _tangent_runs(data, pen, weight, seeds, first_seed, quick)
+    runs, steps = _tangent_runs(data, pen, weight, seeds, first_seed, quick, steps)
     rows, first = [], []
     for i, run in enumerate(runs):
         row, s = _tangent_row(run, data, pen, first_seed + i, steps, quick, want_spectrum=i == 0)
@@ -110,23 +123,39 @@ def tangent_cell(data: str, pen: str, weight: float, seeds: int, first_seed: int
     return {"rows": rows, "spectrum": first, "cpu_s": time.process_time() - t0}
 
 
+def _hq(run: Trained, step: int) -> dict[str, float]:
+    if run.diverged:
+        return {}
+    m = evaluate(run.trainer.G_eval, run.dataset, ["mode_coverage"], n=2000, seed=0)["values"]
+    return {"modes": m["modes"], "hq": 100 * m["hq"]}
+
+
+def tangent_budget_cell(data: str, horizon: int, every: int, seeds: int, first_seed: int) -> list[list[dict]]:
+    """The unpenalised run of the study on a mixture for ``horizon`` steps: each seed's history of
+    modes and % HQ of the EMA G every ``every`` steps (the budget rule reads it)."""
+    cfg = make(tangent_overrides(data, "none", 0.0, horizon, first_seed))
+    return [run.history for run in train_seeds(cfg, seeds, every=every, callback=_hq, desc=f"{data} budget")]
+
+
 def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/geometry"), *,
                   datasets: Sequence[str] = ("ring8", "grid25", "digits"), weight: float | str = PENALTY_WEIGHT,
-                  mapper: Mapper | None = None) -> list[dict]:  # fmt: skip
+                  mapper: Mapper | None = None, steps: dict[str, int] | None = None) -> list[dict]:  # fmt: skip
     """Effective rank of ∂G/∂z and mode coverage with and without ``orthonormal_tangent`` (z_dim 8).
 
     ``weight="tune"``: per data set, the penalty weight of ``TANGENT_WEIGHTS`` with the highest
     mean effective rank over the validation seeds 100–102 (``tangents_validation``; ties to the
     smaller weight), then the reported seeds 0 … seeds − 1 with it. The cells (``tangent_cell``)
     run through ``mapper`` (default: here, one after another): first the validation cells with
-    the unpenalised ones, which need no choice, then the penalised ones."""
+    the unpenalised ones, which need no choice, then the penalised ones. ``steps``: G steps per
+    data set (default: the study's short budgets, 1,500 on the mixtures and 600 on the digits)."""
     out = Path(out)
     mapper = mapper or map_cells
     tune = weight == "tune"
     n_val = 1 if quick else 3
-    val_jobs = [(d, "orthonormal_tangent", w, n_val, 100, quick) for d in datasets for w in TANGENT_WEIGHTS] if tune else []
-    none_jobs = [(d, "none", 0.0, seeds, 0, quick) for d in datasets]
-    pen_jobs = [] if tune else [(d, "orthonormal_tangent", float(weight), seeds, 0, quick) for d in datasets]
+    n_steps = {d: (steps or {}).get(d) for d in datasets}
+    val_jobs = [(d, "orthonormal_tangent", w, n_val, 100, quick, n_steps[d]) for d in datasets for w in TANGENT_WEIGHTS] if tune else []
+    none_jobs = [(d, "none", 0.0, seeds, 0, quick, n_steps[d]) for d in datasets]
+    pen_jobs = [] if tune else [(d, "orthonormal_tangent", float(weight), seeds, 0, quick, n_steps[d]) for d in datasets]
     first = mapper(tangent_cell, val_jobs + none_jobs + pen_jobs, desc="tangent study" + (": validation" if tune else ""))
     cpu = sum(c["cpu_s"] for c in first)
     chosen = {d: weight for d in datasets}
@@ -143,7 +172,7 @@ def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/ge
         write_table(out, "tangents_validation", val_rows, title="Orthonormal-tangent weight on the validation seeds",
                     notes=f"Mean over validation seeds {', '.join(str(100 + i) for i in range(n_val))} (never reported) of the "
                     "effective rank; ✓ = chosen (highest, ties to the smaller weight).")  # fmt: skip
-        pen_jobs = [(d, "orthonormal_tangent", float(chosen[d]), seeds, 0, quick) for d in datasets]
+        pen_jobs = [(d, "orthonormal_tangent", float(chosen[d]), seeds, 0, quick, n_steps[d]) for d in datasets]
         second = mapper(tangent_cell, pen_jobs, desc="tangent study: penalised")
         cpu += sum(c["cpu_s"] for c in second)
         first = first[len(val_jobs) :] + second
@@ -156,7 +185,9 @@ def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/ge
     summary = group_stats(rows, ["data", "penalty", "weight"], values)
     how = "chosen on validation seeds (tangents_validation)" if tune else "fixed"
     weights = ", ".join(f"{d} {chosen[d]:g}" for d in datasets)
-    notes = [f"{seeds} seed(s), quick={quick}, orthonormal_tangent weight {how}: {weights}; CPU time of the study's cells {cpu:.0f} s.",
+    budgets = ", ".join(f"{d} {next(r['steps'] for r in rows if r['data'] == d):,}" for d in datasets)
+    notes = [f"{seeds} seed(s), quick={quick}, G steps: {budgets}; orthonormal_tangent weight {how}: {weights}, added to the "
+             f"unpenalised run's own penalties (on the mixtures R1 γ = 1); CPU time of the study's cells {cpu:.0f} s.",
              "erank: entropy effective rank of ∂G/∂z (Roy & Vetterli 2007), mean over z; rank: #{σᵢ > 0.01 σ₁}; rank_max = "
              "min(output size, z_dim). modes: mixtures — modes with ≥ 1 high-quality sample (3σ); digits — classes the "
              "shipped classifier gives to ≥ 1 % of 2,000 samples. hq: share of samples within 3σ of a mode."]  # fmt: skip

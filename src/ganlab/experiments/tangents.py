@@ -10,9 +10,18 @@ the Localized GAN's number of tangents k).
 
 from __future__ import annotations
 
+from ganlab.config import Config
+from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.studies import LB, SSL_GRIDS, localized_study, ssl_study, tangent_study
-from ganlab.experiments.tables import group_stats, stat
+from ganlab.experiments.studies import LB, SSL_GRIDS, TOY, localized_study, ssl_study, tangent_budget_cell, tangent_study
+from ganlab.experiments.tables import band_over_seeds, budget_from_histories, budget_text, group_stats, stat
+from ganlab.plots import Panel, Series, save_panels
+
+# The budget stage (mixtures): the unpenalised run on validation seeds 100–102 to this horizon, evaluated every
+# HORIZON_EVERY; the study trains to the first evaluated step within 10 % of its % HQ at the horizon (modes' rule).
+HORIZON, HORIZON_EVERY = 40_000, 1_000
+VALIDATION_SEED, VALIDATION_SEEDS = 100, 3
+DIGITS_STEPS = Config().train.steps  # the digits default's budget, chosen by FID on the validation split (config.py)
 
 
 @experiment("tangents", seeds=10, order=6)
@@ -22,15 +31,43 @@ def run(ctx: Context) -> None:
     Claims (seed 000, §4): mode collapse is a dimension deficiency of the tangent space, and
     keeping the tangents ∂G/∂z orthonormal keeps their rank and the generator's coverage; the
     tangents of a Localized GAN make a Laplace–Beltrami regulariser that helps semi-supervised
-    learning. Quick: ring8 only, 100 steps, 1 seed, two-point grids on one validation seed.
-    Full: ring8, grid25 (1,500 steps) and digits (600 steps), weight ∈ {0.01, 0.1, 1} on 3
-    validation seeds, then 10 seeds; SSL with 10 labels per class, 5 × 3 grids on 3 validation
-    seeds (one Localized GAN per k), then 10 seeds. Its cells run on the experiment's executor
-    and are kept in ``cells/``; the measured CPU time is in the report; quick ≈ 45 s CPU. Claims
-    paired over seeds (``stats.compare``).
+    learning. Quick: ring8 only, 100 steps, 1 seed, two-point grids on one validation seed, the
+    budget stage at a 400-step horizon (shown, not applied). Full: first the budget stage on
+    each mixture: the unpenalised run on validation seeds 100–102 for 40,000 G steps evaluated
+    every 1,000, and the first evaluated step within 10 % of its % HQ at 40,000 (``modes``' rule);
+    the digits train the library's digits budget (8,000 steps, chosen by FID). Then at those
+    budgets: weight ∈ {0.01, 0.1, 1} on 3 validation seeds, then 10 seeds, with and without the
+    penalty (the penalised run keeps the unpenalised one's own penalties: R1 on the mixtures);
+    SSL with 10 labels per class, 5 × 3 grids on 3 validation seeds (one Localized GAN per k),
+    then 10 seeds. Its cells run on the experiment's executor and are kept in ``cells/``; the
+    measured CPU time is in the report; quick ≈ 45 s CPU. Claims paired over seeds
+    (``stats.compare``).
     """
     datasets = ("ring8",) if ctx.quick else ("ring8", "grid25", "digits")
-    rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, weight="tune", mapper=ctx.map)
+    toys = [d for d in datasets if d in TOY]
+    val_seeds = ctx.size(1, VALIDATION_SEEDS)
+    horizon, horizon_every = ctx.size((400, 100), (HORIZON, HORIZON_EVERY))
+    long = dict(zip(toys, ctx.map(tangent_budget_cell, [(d, horizon, horizon_every, val_seeds, VALIDATION_SEED) for d in toys],
+                                  desc="tangents: budget")))  # fmt: skip
+    rules = {d: budget_from_histories(long[d], "hq") for d in toys}
+    steps = None if ctx.quick else {**{d: horizon if r["budget"] is None else r["budget"] for d, r in rules.items()},
+                                    "digits": DIGITS_STEPS}  # fmt: skip
+    ctx.text(f"**Budget** (the budget rule on the unpenalised run, {tuning.seeds_text(VALIDATION_SEED, val_seeds)}, "
+             f"{horizon:,}-step runs evaluated every {horizon_every:,}, the EMA G): "
+             + "; ".join(f"{d}: {budget_text(r)}" for d, r in rules.items())
+             + (". Quick mode keeps its fixed short budgets." if ctx.quick else
+                f". The study trains {', '.join(f'{d} {n:,}' for d, n in steps.items())} G steps (digits: the library's digits "
+                "budget, chosen by FID on the validation split)."))  # fmt: skip
+    series = []
+    for i, d in enumerate(toys):
+        xs, mean, lo, hi = band_over_seeds(long[d], "hq")
+        series.append(Series(d, xs, mean, lo, hi, colour=f"C{i}"))
+    save_panels([Panel(series, f"unpenalised, validation seeds: mean and 95 % band over {val_seeds} seed(s)", "G step", "% HQ",
+                       ylim=(0, 100))],
+                ctx.figure("budget", f"The budget stage: % HQ of the unpenalised tangent-study run (z_dim 8) along {horizon:,} "
+                           "steps"), size=(7, 4))  # fmt: skip
+    ctx.data["budget"] = rules
+    rows = tangent_study(ctx.quick, ctx.seeds, ctx.out, datasets=datasets, weight="tune", mapper=ctx.map, steps=steps)
     values = ["erank", "rank", "sigma_max", "sigma_min", "modes", "hq", "reverse_kl"]
     if (ctx.out / "tangents_validation.md").is_file():
         ctx.parts.append((ctx.out / "tangents_validation.md").read_text())
