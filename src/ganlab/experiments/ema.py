@@ -29,7 +29,7 @@ EXTRA = (0.99, 0.9999)  # the averages kept beside the trainer's own (train.ema 
 REFERENCE = "EMA 0.999"  # the library's sampling default: its curve sets the budget
 VALIDATION_SEED, VALIDATION_SEEDS = 100, 3  # the budget stage's runs, never reported; the test runs are seeds 0–9
 # The budget stage: both setups on the validation seeds to this horizon, evaluated every HORIZON_EVERY; the test runs
-# train to the first evaluated step at which the slower setup's EMA 0.999 is within 10 % of its % HQ at the horizon.
+# train to the first evaluated step at which the slower setup's EMA 0.999 is within 10 % of its % HQ over the horizon's last quarter.
 HORIZON, HORIZON_EVERY = 40_000, 1_000
 
 
@@ -60,7 +60,7 @@ def run(ctx: Context) -> None:
 
     Full: first the budget stage: both setups on validation seeds 100–102 for 40,000 G steps,
     evaluated every 1,000; the budget is the first evaluated step at which the slower setup's
-    EMA 0.999 comes within 10 % of its % HQ at 40,000 (``modes``' rule; a curve still rising over
+    EMA 0.999 comes within 10 % of its mean % HQ over the last quarter (``tables.budget_from_histories``; a curve still rising over
     the horizon's last quarter is flagged). Then both setups at that budget, evaluated every
     1,000 steps, 10 seeds trained as one group per setup, the two setups side by side (one worker
     process per core, each kept in ``cells/``); the measured CPU time is in the report. Quick: no

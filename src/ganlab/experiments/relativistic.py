@@ -56,7 +56,7 @@ KNOBS: dict[str, tuning.Knob | None] = {
 BASE = "SGAN (non-saturating)"
 VALIDATION_SEED, VALIDATION_SEEDS = 100, 3  # the search's runs, never reported; the test runs are seeds 0–9
 # The budget stage: the baseline SGAN, papers' settings, on the validation seeds to this horizon, evaluated every
-# HORIZON_EVERY; every run then trains to the first evaluated step within 10 % of its % HQ at the horizon (modes' rule).
+# HORIZON_EVERY; every run then trains to the first evaluated step within 10 % of its % HQ over the horizon's last quarter (modes' rule).
 HORIZON, HORIZON_EVERY = 30_000, 1_000
 
 
@@ -143,7 +143,7 @@ def run(ctx: Context) -> None:
     rate ×3 / ×0.3, the penalty weight ×10 / ×0.1, or D steps ×2 / ×5 without a penalty). Full:
     first the budget stage: the baseline SGAN, papers' settings, on validation seeds 100–102 for
     30,000 G steps evaluated every 1,000; the budget is the first evaluated step at which its mean
-    % HQ comes within 10 % of its value at 30,000 (``modes``' rule; a curve still rising over the
+    % HQ comes within 10 % of its mean over the last quarter of the 30,000 (``tables.budget_from_histories``; a curve still rising over the
     horizon's last quarter is flagged). Then every run trains that budget, evaluated every 200
     steps, 10 seeds, every setup tuned (one group per setup and setting, two groups at a time: one
     worker process per core, each kept in ``cells/`` as it ends); setups slower than the baseline

@@ -134,8 +134,8 @@ def run(ctx: Context) -> None:
 
     Full: first the budget stage: the two compared setups (Sphere S¹⁶ R = 3, WGAN-GP), papers'
     settings, on validation seeds 100–102 for 40,000 G steps evaluated every 1,000; the budget is
-    the first evaluated step at which the slower of the two comes within 10 % of its % HQ at
-    40,000 (as ``modes``' rule; a curve still rising over the horizon's last quarter is flagged).
+    the first evaluated step at which the slower of the two comes within 10 % of its mean % HQ
+    over the last quarter (``tables.budget_from_histories``; a curve still rising there is flagged).
     Then at that budget, evaluated every 250: R ∈ {1, 3, 5} × n ∈ {2, 16, 128} and WGAN-GP
     (n_D = 5) on the same nets, 10 seeds (one group per cell, two cells at a time: one worker
     process per core, each kept in ``cells/``); timing over 150 interleaved steps, Sphere GAN
@@ -162,7 +162,7 @@ def run(ctx: Context) -> None:
     knobs = {sphere_label: ("sphere", None), GP_LABEL: ("wasserstein", ("game.penalties", "lam", 1))}
     val_seeds = ctx.size(1, VALIDATION_SEEDS)
     # the budget rule (as modes'): long validation runs of the two compared setups; every run below trains to the first
-    # evaluated step at which the slower of the two is within 10 % of its % HQ at the horizon
+    # evaluated step at which the slower of the two is within 10 % of its % HQ over the horizon's last quarter
     long_jobs = [(label, tuple(over_of[label]), horizon, val_seeds, horizon_every, VALIDATION_SEED) for label in knobs]
     long = dict(zip(long_jobs, ctx.map(sphere_cell, long_jobs, desc="sphere: budget")))
     rules = {job[0]: budget_from_histories(long[job]["histories"], "hq") for job in long_jobs}

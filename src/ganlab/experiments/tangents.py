@@ -18,7 +18,7 @@ from ganlab.experiments.tables import band_over_seeds, budget_from_histories, bu
 from ganlab.plots import Panel, Series, save_panels
 
 # The budget stage (mixtures): the unpenalised run on validation seeds 100–102 to this horizon, evaluated every
-# HORIZON_EVERY; the study trains to the first evaluated step within 10 % of its % HQ at the horizon (modes' rule).
+# HORIZON_EVERY; the study trains to the first evaluated step within 10 % of its % HQ over the horizon's last quarter (modes' rule).
 HORIZON, HORIZON_EVERY = 40_000, 1_000
 VALIDATION_SEED, VALIDATION_SEEDS = 100, 3
 DIGITS_STEPS = Config().train.steps  # the digits default's budget, chosen by FID on the validation split (config.py)
@@ -34,7 +34,7 @@ def run(ctx: Context) -> None:
     learning. Quick: ring8 only, 100 steps, 1 seed, two-point grids on one validation seed, the
     budget stage at a 400-step horizon (shown, not applied). Full: first the budget stage on
     each mixture: the unpenalised run on validation seeds 100–102 for 40,000 G steps evaluated
-    every 1,000, and the first evaluated step within 10 % of its % HQ at 40,000 (``modes``' rule);
+    every 1,000, and the first evaluated step within 10 % of its mean % HQ over the last quarter;
     the digits train the library's digits budget (8,000 steps, chosen by FID). Then at those
     budgets: weight ∈ {0.01, 0.1, 1} on 3 validation seeds, then 10 seeds, with and without the
     penalty (the penalised run keeps the unpenalised one's own penalties: R1 on the mixtures);
