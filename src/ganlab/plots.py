@@ -152,6 +152,21 @@ def save_image_grid(x: torch.Tensor, path: str | Path, nrow: int | None = None, 
     _save(fig, path, 100)
 
 
+def save_image_panels(panels: Sequence[tuple[str, Any]], path: str | Path, cols: int = 6) -> None:
+    """Small image grids side by side, one per (title, (N, C, H, W) images in [−1, 1])."""
+    plt = _plt()
+    nrow = -(-len(panels) // cols)
+    fig, axes = plt.subplots(nrow, cols, figsize=(2 * cols, 2.2 * nrow), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (title, x) in zip(axes.flat, panels):
+        grid = image_grid(x)
+        gray = grid.shape[2] == 1
+        ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize=7)
+    _save(fig, path, 80)
+
+
 def _scatter(ax: Any, pts: np.ndarray, centres: np.ndarray | None, real: np.ndarray | None, small: bool) -> None:
     if real is not None:
         ax.scatter(real[:, 0], real[:, 1], s=2, c="0.75", label="real")

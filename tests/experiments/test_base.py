@@ -9,7 +9,7 @@ from ganlab.cli import main
 from ganlab.errors import GanlabError
 from ganlab.experiments import EXPERIMENTS, run_experiment
 
-NAMES = {"dirac", "modes", "generalization", "sphere", "relativistic", "tangents", "generator_losses", "ema"}
+NAMES = {"dirac", "modes", "stacked", "generalization", "sphere", "relativistic", "tangents", "generator_losses", "ema"}
 
 
 def test_registry_and_list(capsys: pytest.CaptureFixture) -> None:

@@ -12,6 +12,7 @@ from ganlab.experiments import (  # noqa: F401  (importing a module registers it
     modes,
     relativistic,
     sphere,
+    stacked,
     tangents,
 )
 from ganlab.experiments.base import EXPERIMENTS, Context, Experiment, run_experiment

@@ -123,14 +123,14 @@ def budget_from_histories(histories: Sequence[Sequence[dict[str, Any]]], key: st
 LATE_RISE = 0.05  # a curve that gained more than this share of its final value over the horizon's last quarter is still rising
 
 
-def budget_text(rule: dict[str, Any], near: float = NEAR) -> str:
-    """A ``budget_from_histories`` result in words: the plateau, where the rule put the budget, and
-    whether the curve was still rising at the horizon (then the budget is a lower bound)."""
+def budget_text(rule: dict[str, Any], near: float = NEAR, unit: str = "% HQ") -> str:
+    """A ``budget_from_histories`` result in words: the plateau (in ``unit``), where the rule put the
+    budget, and whether the curve was still rising at the horizon (then the budget is a lower bound)."""
     rising = rule["late_gain"] > LATE_RISE * rule["plateau"]
-    return (f"{rule['plateau']:.1f} % HQ over the last quarter of {rule['horizon']:,} steps, "
+    return (f"{rule['plateau']:.1f} {unit} over the last quarter of {rule['horizon']:,} steps, "
             + (f"within {100 * (1 - near):.0f} % of it with its modes at their plateau, from {rule['budget']:,} steps"
                if rule["budget"] is not None else "no budget to read (nothing learned by the horizon)")
-            + f" (trend over that quarter: {rule['late_gain']:+.1f} points"
+            + f" (trend over that quarter: {rule['late_gain']:+.1f}" + (" points" if unit == "% HQ" else "")
             + ("; **still rising**, so its budget is a lower bound)" if rising else ")"))  # fmt: skip
 
 
