@@ -186,9 +186,10 @@ def run(ctx: Context) -> None:
     twice), evaluated every 1,000 steps, each objective's seeds one cell (kept in ``cells/`` as
     it ends, two at a time: one worker process per core). Each objective trains with its paper's
     image settings only: the five-point search of the 2-D benchmark (``modes``) would add 18 × 4
-    settings × 3 validation seeds at the same budget, ≈ 2.5× the test runs, which this 2-core
-    machine cannot give (stated in the report). Quick: two objectives, 200 steps, 1 seed, 5,000
-    samples, the budget stage at a 200-step horizon (shown, not applied).
+    settings × 3 validation seeds at the same budget, ≈ 2.4× the test runs, which this 2-core
+    machine cannot give (stated in the report, with the measured CPU time). Quick: two
+    objectives, 100 steps, 1 seed, 5,000 samples, the budget stage at a 200-step horizon (shown,
+    not applied).
     """
     objectives = ctx.size(("non_saturating", "minimax"), tuple(OBJECTIVES.names()))
     n, fid_n = ctx.size((5_000, 2_000), (PACGAN_N, 10_000))
