@@ -43,3 +43,22 @@ def test_sphere_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None: 
             assert any(c["claim"].startswith(f"% HQ of {setup}, tuned") for c in result["claims"])
     assert [r["setting"] for r in val if r["setup"].startswith("Sphere")][3:] == ["n_D ×2 (n_D=2)", "n_D ×5 (n_D=5)"]
     assert [r["setting"] for r in val if r["setup"].startswith("WGAN")][3:] == ["strength ×10 (λ=1)", "strength ×0.1 (λ=0.01)"]
+
+
+def test_hq_target_is_near_the_lower_plateau() -> None:
+    from ganlab.experiments.sphere import hq_target
+
+    assert hq_target([64.6, 91.8]) == 58.0  # floor(0.9 × 64.6)
+    assert hq_target([91.8, float("nan")]) == 82.0  # a setup without a plateau does not set it
+    assert hq_target([0.4, 3.0]) == 1.0 and hq_target([]) == 1.0  # never a level an untrained G meets at step 0
+
+
+def test_reaches_read_off_histories() -> None:
+    from ganlab.experiments.sphere import reaches
+
+    hist = [[{"step": 0, "cpu": 0.0, "modes": 3, "hq": 5.0}, {"step": 250, "cpu": 1.5, "modes": 8, "hq": 40.0},
+             {"step": 500, "cpu": 3.0, "modes": 8, "hq": 61.0}],
+            [{"step": 0, "cpu": 0.0, "modes": 1, "hq": 2.0}, {"step": 250, "cpu": 1.4, "modes": 7, "hq": 70.0}]]  # fmt: skip
+    r = reaches(hist, 58.0)
+    assert r["reach"] == [250.0, r["reach"][1]] and r["reach"][1] != r["reach"][1]  # NaN: the second never covers 8 modes
+    assert r["reach_hq"] == [500.0, 250.0] and r["reach_hq_cpu"] == [3.0, 1.4]
