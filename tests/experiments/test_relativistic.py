@@ -3,6 +3,8 @@ robustly at that size do (the full-size numbers live in docs/results)."""
 
 from __future__ import annotations
 
+import math
+
 from tests.helpers import assert_tuned_rows_follow_validation, experiment_outputs, read_csv
 
 
@@ -20,6 +22,12 @@ def test_relativistic_quick(quick_run) -> None:  # noqa: ANN001
     for per_seed in [*result["histories"].values(), *result["histories_tuned"].values()]:
         assert [h["step"] for h in per_seed[0]] == [0, 50, 100, 150, 200]
         assert all(h["cpu"] >= 0 for h in per_seed[0])
+    # the % HQ target is 90 % of the baseline's budget-stage plateau, and each row's steps to it are read off its history
+    target = result["hq_target"]
+    assert target == max(1, math.floor(0.9 * result["budget"]["plateau"]))
+    for row in rows:
+        first = next((h["step"] for h in result["histories"][row["setup"]][0] if h["hq"] >= target), None)
+        assert row["reach_hq_mean"] == ("nan" if first is None else str(float(first)))
 
 
 def test_relativistic_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None:  # noqa: ANN001

@@ -46,7 +46,7 @@ def test_sphere_quick_tuned_rows_follow_the_validation_runs(quick_run) -> None: 
 
 
 def test_hq_target_is_near_the_lower_plateau() -> None:
-    from ganlab.experiments.sphere import hq_target
+    from ganlab.experiments.tables import hq_target
 
     assert hq_target([64.6, 91.8]) == 58.0  # floor(0.9 × 64.6)
     assert hq_target([91.8, float("nan")]) == 82.0  # a setup without a plateau does not set it
@@ -54,7 +54,7 @@ def test_hq_target_is_near_the_lower_plateau() -> None:
 
 
 def test_reaches_read_off_histories() -> None:
-    from ganlab.experiments.sphere import reaches
+    from ganlab.experiments.tables import reaches
 
     hist = [[{"step": 0, "cpu": 0.0, "modes": 3, "hq": 5.0}, {"step": 250, "cpu": 1.5, "modes": 8, "hq": 40.0},
              {"step": 500, "cpu": 3.0, "modes": 8, "hq": 61.0}],

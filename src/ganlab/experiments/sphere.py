@@ -7,16 +7,14 @@ WGAN-GP step (no double backward); the paper uses R = 3 (R = 5 for ConvNets) on 
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Sequence
 
 import numpy as np
 
 from ganlab.api import in_memory
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
-from ganlab.experiments.tables import NEAR, band_over_seeds, budget_from_histories, budget_text, first_reached, stat
+from ganlab.experiments.tables import NEAR, band_over_seeds, budget_from_histories, budget_text, hq_target, reaches, stat
 from ganlab.experiments.training import POINTS_BASE, make, modes_of, train_seeds
 from ganlab.game import OBJECTIVES
 from ganlab.plots import Panel, Series, save_panels
@@ -71,25 +69,6 @@ def _modes(run, step: int) -> dict:  # noqa: ANN001
         return {}
     m = modes_of(run.trainer.G_eval, run.dataset, seed=0)
     return {"modes": m["modes"], "hq": 100 * m["hq"]}
-
-
-def hq_target(plateaus: Sequence[float], near: float = NEAR) -> float:
-    """The % HQ both compared setups are timed to: ``near`` × the lower of their plateaus in the
-    budget stage (validation seeds), to the point below — the level the budget rule reads, so
-    within both methods' reach on runs that are never reported. At least 1 % (an untrained G's
-    level would be met at step 0)."""
-    finite = [p for p in plateaus if math.isfinite(p)]
-    return float(max(1, math.floor(near * min(finite)))) if finite else 1.0
-
-
-def reaches(histories: Sequence[Sequence[dict]], hq: float) -> dict[str, list[float]]:
-    """Each seed's G steps and CPU s to 8 of 8 modes and to ``hq`` % HQ (NaN: never reached)."""
-    targets = {"reach": lambda h: h.get("modes", 0) >= 8, "reach_hq": lambda h: h.get("hq", 0) >= hq}
-    out: dict[str, list[float]] = {}
-    for name, met in targets.items():
-        out[name] = [first_reached(h, "step", met) for h in histories]
-        out[f"{name}_cpu"] = [first_reached(h, "cpu", met) for h in histories]
-    return out
 
 
 def sphere_cell(label: str, over: tuple[str, ...], steps: int, seeds: int, every: int, seed0: int = 0) -> dict:

@@ -140,6 +140,25 @@ def first_reached(history: Sequence[dict[str, Any]], key: str, met: Callable[[di
     return next((float(h[key]) for h in history if met(h)), math.nan)
 
 
+def hq_target(plateaus: Sequence[float], near: float = NEAR) -> float:
+    """The % HQ both compared setups are timed to: ``near`` × the lower of their plateaus in the
+    budget stage (validation seeds), to the point below — the level the budget rule reads, so
+    within both methods' reach on runs that are never reported. At least 1 % (an untrained G's
+    level would be met at step 0)."""
+    finite = [p for p in plateaus if math.isfinite(p)]
+    return float(max(1, math.floor(near * min(finite)))) if finite else 1.0
+
+
+def reaches(histories: Sequence[Sequence[dict]], hq: float, modes: int = 8) -> dict[str, list[float]]:
+    """Each seed's G steps and CPU s to all ``modes`` modes and to ``hq`` % HQ (NaN: never reached)."""
+    targets = {"reach": lambda h: h.get("modes", 0) >= modes, "reach_hq": lambda h: h.get("hq", 0) >= hq}
+    out: dict[str, list[float]] = {}
+    for name, met in targets.items():
+        out[name] = [first_reached(h, "step", met) for h in histories]
+        out[f"{name}_cpu"] = [first_reached(h, "cpu", met) for h in histories]
+    return out
+
+
 def fmt(v: Any) -> str:
     """A table cell: numbers to 3–4 significant figures, NaN as n/a, Stat as mean ± std [95 % interval]."""
     if v is None:
