@@ -178,8 +178,9 @@ COLUMNS = [("data", "data"), ("objective", "objective"), ("modes", "modes"), ("h
 def run(ctx: Context) -> None:
     """Modes covered, % high-quality samples and reverse KL for every objective on ring8 and grid25.
 
-    Claim under test (seed 000 §4; VEEGAN, PacGAN): GANs drop modes of a mixture; the table puts
-    ours beside the published rows, each cell with its 95 % interval over seeds, and the curves
+    Claim under test (seed 000 §4; VEEGAN, PacGAN): GANs drop modes of a mixture (the 1,000-mode
+    image half, stacked digits, is its own experiment: ``stacked``); the table puts ours beside
+    the published rows, each cell with its 95 % interval over seeds, and the curves
     show % HQ along training. Two rows per objective: its declared settings (its paper's or
     preset's) and the setting chosen on validation runs (seeds 100–102, never reported) from the
     same five-point grid for every objective (``tuning``: learning rate ×3 / ×0.3, D's
