@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -99,6 +100,20 @@ def test_counts_say_which_cells_were_reused(tmp_path: Path) -> None:
     assert counts == {"computed": 2}
     map_cells(math.factorial, [(5,), (7,)], folder=tmp_path, workers=2, counts=counts)
     assert counts == {"computed": 3, "reused": 1}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_in_the_background_logs_one_line_per_computed_cell(tmp_path: Path, workers: int, capsys) -> None:  # noqa: ANN001
+    """Off a terminal (a log file) the bar would be silent: each computed cell is a line with the count
+    and what is left; reused cells are counted, not announced."""
+    map_cells(math.factorial, [(5,)], folder=tmp_path)
+    capsys.readouterr()
+    map_cells(math.factorial, [(5,), (6,), (7,)], folder=tmp_path, workers=workers, desc="demo")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(re.match(r"demo: [123]/3 cells \([01] reused\), \d+ min", line) for line in lines)
+    if workers == 1:  # in order: the reused cell first, then two computed ones
+        assert lines[0].startswith("demo: 2/3 cells (1 reused)") and "left at this pace" in lines[0]
+        assert lines[1].startswith("demo: 3/3 cells (1 reused)") and "left" not in lines[1]
 
 
 def test_a_resumed_experiment_says_its_measured_time_leaves_out_the_reused_cells() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,32 @@ def _ray_cell(folder: Path | None, fn: Callable[..., Any], job: tuple) -> tuple[
     return _cached(folder, fn, job)
 
 
+class _Progress:
+    """Cells done of a map: a bar on a terminal; elsewhere (the log file of a run in the background)
+    one line per computed cell, with the elapsed time and what is left at the pace so far."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc, self.done, self.reused = total, desc or "cells", 0, 0
+        self.start = time.monotonic()
+        self.bar = tqdm(total=total, desc=desc, leave=False, file=sys.stderr) if sys.stderr.isatty() else None
+
+    def update(self, reused: bool) -> None:
+        self.done += 1
+        self.reused += bool(reused)
+        if self.bar is not None:
+            self.bar.update(1)
+        elif not reused:  # a reused cell is read in a blink: counted, not announced
+            computed, left = self.done - self.reused, self.total - self.done
+            minutes = (time.monotonic() - self.start) / 60
+            pace = f", ≈ {minutes / computed * left:.0f} min left at this pace" if left else ""
+            print(f"{self.desc}: {self.done}/{self.total} cells ({self.reused} reused), {minutes:.0f} min{pace}", file=sys.stderr,
+                  flush=True)  # fmt: skip
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def map_cells(fn: Callable[..., Any], jobs: Sequence[tuple], *, folder: Path | None = None, workers: int = 1,
               desc: str = "", executor: str = "local", address: str | None = None,
               counts: dict[str, int] | None = None) -> list[Any]:  # fmt: skip
@@ -74,7 +101,11 @@ def map_cells(fn: Callable[..., Any], jobs: Sequence[tuple], *, folder: Path | N
     elif executor != "local":
         raise ValueError(f"unknown executor {executor!r}: local or ray")
     elif workers <= 1 or len(jobs) <= 1:
-        pairs = [_cached(folder, fn, tuple(job)) for job in tqdm(jobs, desc=desc, leave=False, file=sys.stderr, disable=None)]
+        progress, pairs = _Progress(len(jobs), desc), []
+        for job in jobs:
+            pairs.append(_cached(folder, fn, tuple(job)))
+            progress.update(pairs[-1][1])
+        progress.close()
     else:
         pairs = _map_local(fn, jobs, folder, workers, desc)
     if counts is not None:
@@ -88,15 +119,19 @@ def _map_local(fn: Callable[..., Any], jobs: Sequence[tuple], folder: Path | Non
     from concurrent.futures import as_completed
 
     results: list[Any] = [None] * len(jobs)
+    progress = _Progress(len(jobs), desc)
     with spawn_pool(min(workers, len(jobs))) as pool:
         futures = {pool.submit(_cached, folder, fn, tuple(job)): i for i, job in enumerate(jobs)}
         try:
-            for future in tqdm(as_completed(futures), total=len(jobs), desc=desc, leave=False, file=sys.stderr, disable=None):
+            for future in as_completed(futures):
                 results[futures[future]] = future.result()
+                progress.update(results[futures[future]][1])
         except BaseException:
             for future in futures:  # the jobs not started yet stay undone; the cells already kept are reused next time
                 future.cancel()
             raise
+        finally:
+            progress.close()
     return results
 
 
@@ -109,16 +144,18 @@ def _map_ray(fn: Callable[..., Any], jobs: Sequence[tuple], folder: Path | None,
         index = {ref: i for i, ref in enumerate(refs)}
         results: list[Any] = [None] * len(jobs)
         pending = list(refs)
-        with tqdm(total=len(jobs), desc=desc, leave=False, file=sys.stderr, disable=None) as bar:
-            try:
-                while pending:
-                    finished, pending = ray.wait(pending, num_returns=1)
-                    for ref in finished:
-                        # a job's error comes back as a RayTaskError that is also an instance of the job's own error class
-                        results[index[ref]] = ray.get(ref)
-                        bar.update(1)
-            except BaseException:
-                for ref in pending:  # the cells already kept are reused next time
-                    ray.cancel(ref)
-                raise
+        progress = _Progress(len(jobs), desc)
+        try:
+            while pending:
+                finished, pending = ray.wait(pending, num_returns=1)
+                for ref in finished:
+                    # a job's error comes back as a RayTaskError that is also an instance of the job's own error class
+                    results[index[ref]] = ray.get(ref)
+                    progress.update(results[index[ref]][1])
+        except BaseException:
+            for ref in pending:  # the cells already kept are reused next time
+                ray.cancel(ref)
+            raise
+        finally:
+            progress.close()
     return results
