@@ -144,25 +144,32 @@ def save_image_grid(x: torch.Tensor, path: str | Path, nrow: int | None = None, 
     grid = image_grid(x, nrow)
     size = max(3.0, min(10.0, grid.shape[1] / 20))
     fig, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1] + (0.4 if title else 0)))
-    gray = grid.shape[2] == 1
-    ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None, vmin=0, vmax=1, interpolation="nearest")
+    _show(ax, grid)
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=10)
     _save(fig, path, 100)
 
 
-def save_image_panels(panels: Sequence[tuple[str, Any]], path: str | Path, cols: int = 6) -> None:
-    """Small image grids side by side, one per (title, (N, C, H, W) images in [−1, 1])."""
-    plt = _plt()
-    nrow = -(-len(panels) // cols)
-    fig, axes = plt.subplots(nrow, cols, figsize=(2 * cols, 2.2 * nrow), squeeze=False)
+def _show(ax: Any, grid: np.ndarray) -> None:
+    gray = grid.shape[2] == 1
+    ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None, vmin=0, vmax=1, interpolation="nearest")
+
+
+def _small_panels(n: int, cols: int, height: float) -> tuple[Any, list[Any]]:
+    """A figure of ``n`` small panels, ``cols`` per row, every axis off until a panel draws on it."""
+    nrow = -(-n // cols)
+    fig, axes = _plt().subplots(nrow, cols, figsize=(2 * cols, height * nrow), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, (title, x) in zip(axes.flat, panels):
-        grid = image_grid(x)
-        gray = grid.shape[2] == 1
-        ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None, vmin=0, vmax=1, interpolation="nearest")
+    return fig, list(axes.flat)
+
+
+def save_image_panels(panels: Sequence[tuple[str, Any]], path: str | Path, cols: int = 6) -> None:
+    """Small image grids side by side, one per (title, (N, C, H, W) images in [−1, 1])."""
+    fig, axes = _small_panels(len(panels), cols, 2.2)
+    for ax, (title, x) in zip(axes, panels):
+        _show(ax, image_grid(x))
         ax.set_title(title, fontsize=7)
     _save(fig, path, 80)
 
@@ -195,12 +202,8 @@ def save_scatter(x: torch.Tensor, path: str | Path, centres: np.ndarray | None =
 
 def save_scatter_panels(panels: Sequence[tuple[str, Any]], centres: np.ndarray | None, path: str | Path, cols: int = 6) -> None:
     """Small scatter plots of 2-D samples, one per (title, samples), with the modes as red crosses."""
-    plt = _plt()
-    nrow = -(-len(panels) // cols)
-    fig, axes = plt.subplots(nrow, cols, figsize=(2 * cols, 2 * nrow), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, (title, x) in zip(axes.flat, panels):
+    fig, axes = _small_panels(len(panels), cols, 2.0)
+    for ax, (title, x) in zip(axes, panels):
         ax.axis("on")
         _scatter(ax, _points(x), centres, None, small=True)
         ax.set_title(title, fontsize=7)
