@@ -61,7 +61,7 @@ def test_effective_modes_ends() -> None:
 
 def test_stacked_quick(quick_run) -> None:  # noqa: ANN001
     folder = quick_run("stacked")
-    result = experiment_outputs(folder, ["stacked", "published"], ["budget", "effective_vs_step", "samples"])
+    result = experiment_outputs(folder, ["stacked", "published", "validation", "tuned"], ["budget", "effective_vs_step", "samples"])
     # the budget stage ran (a 200-step horizon in quick mode); quick mode keeps its fixed 100 steps
     assert result["steps"] == 100 and result["budget"]["horizon"] == 200
     rows = {r["objective"]: r for r in read_csv(folder / "stacked.csv")}
@@ -74,3 +74,20 @@ def test_stacked_quick(quick_run) -> None:  # noqa: ANN001
     readme = (folder / "README.md").read_text()
     base = float(rows["non_saturating"]["modes_mean"])
     assert ("DCGAN row" in readme) and (("agrees: it drops modes" in readme) == (base < stacked.DROP))
+
+    # the search: five settings of the claimed objective (quick: the baseline's only), one chosen by the stated rule
+    # (the most modes within CHOICE_SLACK, then the most effective modes; ties to the earlier setting), recomputed here
+    val = read_csv(folder / "validation.csv")
+    tuned = {r["objective"]: r for r in read_csv(folder / "tuned.csv")}
+    assert set(tuned) == {r["objective"] for r in val} == {"non_saturating"}
+    for o in tuned:
+        points = [r for r in val if r["objective"] == o]
+        assert [r["setting"].split(" (")[0] for r in points] == ["declared", "lr ×3", "lr ×0.3", "n_D ×2", "n_D ×5"]
+        modes = [float(r["modes_mean"]) for r in points]
+        eff = [float(r["effective_mean"]) for r in points]
+        near = [i for i in range(5) if modes[i] >= max(modes) - stacked.CHOICE_SLACK]
+        pick = min(i for i in near if eff[i] == max(eff[j] for j in near))
+        assert [r["chosen"] for r in points] == ["✓" if i == pick else "" for i in range(5)]
+        assert result["chosen"][o]["setting"] == points[pick]["setting"]
+        if pick == 0:  # the search kept the papers' settings: the tuned row is the declared one
+            assert tuned[o]["modes_mean"] == rows[o]["modes_mean"]
