@@ -194,13 +194,12 @@ def run(ctx: Context) -> None:
     """
     datasets = ctx.size(("ring8",), ("ring8", "grid25"))
     steps = {"ring8": ctx.size(300, BUDGET["ring8"]), "grid25": ctx.size(600, BUDGET["grid25"])}
-    search = dict(steps)  # the validation runs train as long as the test runs (see the comment at BUDGET)
     every = ctx.size(150, 500)
     objectives = OBJECTIVES.names()
     tuned_objs = ctx.size(("non_saturating", "gls"), objectives)
     val_seeds = ctx.size(1, VALIDATION_SEEDS)
-    grids = {(d, o): tuning.grid(o, settings_for(o)[0], make(overrides_for(o, d, search[d], 0))) for d in datasets for o in tuned_objs}
-    val_jobs = {(d, o, label): (o, d, search[d], val_seeds, 0, VALIDATION_SEED, extra, False)
+    grids = {(d, o): tuning.grid(o, settings_for(o)[0], make(overrides_for(o, d, steps[d], 0))) for d in datasets for o in tuned_objs}
+    val_jobs = {(d, o, label): (o, d, steps[d], val_seeds, 0, VALIDATION_SEED, extra, False)
                 for (d, o), points in grids.items() for label, extra in points}  # fmt: skip
     test_jobs = {(d, o): (o, d, steps[d], ctx.seeds, every, 0, (), True) for d in datasets for o in objectives}
     first = sorted({*val_jobs.values(), *test_jobs.values()}, key=_cost, reverse=True)
@@ -248,7 +247,7 @@ def run(ctx: Context) -> None:
                                            "read at this budget.")  # fmt: skip
     ctx.text(
         f"**Budget.** {', '.join(f'{d} {steps[d]:,}' for d in datasets)} G steps for the test runs (declared and tuned), "
-        f"{', '.join(f'{d} {search[d]:,}' for d in datasets)} for the search's validation runs. Training CPU of all runs "
+        f"{', '.join(f'{d} {steps[d]:,}' for d in datasets)} for the search's validation runs. Training CPU of all runs "
         f"{sum(cpu_of.values()):.0f} min: declared settings {len(rows) * ctx.seeds} runs, {cpu_of['test']:.0f} min; validation "
         f"{len(val_jobs) * val_seeds} runs, {cpu_of['validation']:.0f} min; tuned settings that differ from the declared ones "
         f"{len(second) * ctx.seeds} runs, {cpu_of['tuned']:.0f} min (the issue's ceiling is 60 CPU min for the whole mode). Rule "
@@ -256,7 +255,7 @@ def run(ctx: Context) -> None:
         "within 10 % of its converged % HQ — " + "; ".join(budget) + verdict + " Objectives slower than the baseline are read at the same "
         "budget; their curves (below) show whether they were still rising."
     )
-    steps_text = "steps: " + ", ".join(f"{d} {search[d]}" for d in datasets)
+    steps_text = "steps: " + ", ".join(f"{d} {steps[d]}" for d in datasets)
     ctx.table("modes", rows, COLUMNS,
               title=f"Declared settings: ganlab, mean ± std [95 % interval] over {ctx.seeds} seed(s); steps: "
               + ", ".join(f"{d} {steps[d]}" for d in datasets),

@@ -129,10 +129,9 @@ def stacked_cell(objective: str, steps: int, seeds: int, every: int, seed0: int 
     point's overrides), as plain values: each seed's modes of 1,000, KL to uniform and effective
     modes of the EMA and the raw G (``n`` samples each), the EMA G's FID against the test split
     (``fid_n`` samples, features of the digits classifier on each channel; 0: a search's run, the
-    EMA G's scores only, the rest NaN) and its
-    CPU s (``vals``); notes on diverged seeds; 36 samples of
-    the first seed's EMA G (None if it diverged or ``keep_samples`` is off); each seed's history
-    (the EMA G's scores every ``every`` steps)."""
+    EMA G's scores only, the rest NaN) and its CPU s (``vals``); notes on diverged seeds; 36
+    samples of the first seed's EMA G (None if it diverged or ``keep_samples`` is off); each
+    seed's history (the EMA G's scores every ``every`` steps)."""
     keys = ("modes", "kl", "effective", "raw_modes", "raw_kl", "fid", "cpu")
     vals: dict[str, list[float]] = {k: [] for k in keys}
     notes, samples, histories = [], None, []
