@@ -246,8 +246,8 @@ def run(ctx: Context) -> None:
     verdict = " — met." if all(near) else (" — **not met**: these rows are short of convergence, and the verdicts below are "
                                            "read at this budget.")  # fmt: skip
     ctx.text(
-        f"**Budget.** {', '.join(f'{d} {steps[d]:,}' for d in datasets)} G steps for the test runs (declared and tuned), "
-        f"{', '.join(f'{d} {steps[d]:,}' for d in datasets)} for the search's validation runs. Training CPU of all runs "
+        f"**Budget.** {', '.join(f'{d} {steps[d]:,}' for d in datasets)} G steps for every run: the test runs (declared and "
+        f"tuned) and the search's validation runs. Training CPU of all runs "
         f"{sum(cpu_of.values()):.0f} min: declared settings {len(rows) * ctx.seeds} runs, {cpu_of['test']:.0f} min; validation "
         f"{len(val_jobs) * val_seeds} runs, {cpu_of['validation']:.0f} min; tuned settings that differ from the declared ones "
         f"{len(second) * ctx.seeds} runs, {cpu_of['tuned']:.0f} min (the issue's ceiling is 60 CPU min for the whole mode). Rule "
@@ -257,8 +257,7 @@ def run(ctx: Context) -> None:
     )
     steps_text = "steps: " + ", ".join(f"{d} {steps[d]}" for d in datasets)
     ctx.table("modes", rows, COLUMNS,
-              title=f"Declared settings: ganlab, mean ± std [95 % interval] over {ctx.seeds} seed(s); steps: "
-              + ", ".join(f"{d} {steps[d]}" for d in datasets),
+              title=f"Declared settings: ganlab, mean ± std [95 % interval] over {ctx.seeds} seed(s); {steps_text}",
               notes=f"Modes of {', '.join(f'{N_MODES[d]} ({d})' for d in datasets)}; HQ = within 3σ of the nearest mode; "
               "reverse KL = KL(mode histogram of HQ samples ‖ uniform). First three columns: the EMA generator (decay 0.999, the "
               "library default for sampling); then the raw G (the published tables use no EMA). 2,500 samples per run. Base: the "
