@@ -112,3 +112,12 @@ def test_budget_text_flags_a_curve_still_rising_at_the_horizon() -> None:
     assert "still rising" not in budget_text(flat)
     assert "still rising" in budget_text(rising)
     assert "no budget to read" in budget_text({**flat, "budget": None, "plateau": 0.0, "late_gain": 0.0})
+
+
+def test_a_pipe_in_a_header_or_cell_keeps_the_column_count(tmp_path) -> None:  # noqa: ANN001
+    from ganlab.report import _cells  # the report's own markdown-row parser
+
+    md = write_table(tmp_path, "t", [{"a": "x|y", "b": 1.0}], [("a", "name"), ("b", "mean |Δ| of b")])
+    header, rule, row = md.splitlines()
+    assert len(_cells(header)) == len(_cells(row)) == rule.count("---") == 2
+    assert _cells(header)[1] == "mean |Δ| of b" and _cells(row)[0] == "x|y"

@@ -201,7 +201,8 @@ def write_table(out: Path, name: str, rows: Sequence[dict[str, Any]], columns: S
         for r in rows:
             w.writerow(_csv_row(r, keys))
     lines = [f"### {title}", ""] if title else []
-    lines += ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
+    # a "|" in a header (e.g. "mean |Δ %HQ|") would split it into extra columns, as in a cell
+    lines += ["| " + " | ".join(fmt(h) for _, h in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
     if notes:
         lines += ["", notes.strip()]
