@@ -261,7 +261,9 @@ def run(ctx: Context) -> None:
               notes=f"Modes of {', '.join(f'{N_MODES[d]} ({d})' for d in datasets)}; HQ = within 3σ of the nearest mode; "
               "reverse KL = KL(mode histogram of HQ samples ‖ uniform). First three columns: the EMA generator (decay 0.999, the "
               "library default for sampling); then the raw G (the published tables use no EMA). 2,500 samples per run. Base: the "
-              "mixtures' tuned defaults (Adam 1e-3, no BatchNorm in G), overridden by each objective's own settings.")  # fmt: skip
+              "mixtures' tuned defaults (Adam 1e-3, no BatchNorm in G), overridden by each objective's own settings. Where a "
+              "row's seeds train as one group (train.runs), the group's CPU time is shared evenly among its runs, so \"train "
+              "CPU s\" has no spread over seeds by construction.")  # fmt: skip
     ctx.table("modes_tuned", tuned_rows, [*COLUMNS[:2], ("setting", "chosen setting"), *COLUMNS[2:]],
               title=f"Tuned settings: the setting chosen on the validation runs, trained on the same {ctx.seeds} test seeds",
               notes="\"declared\": the validation runs chose the declared settings, and the row repeats the one above. Otherwise "

@@ -190,7 +190,9 @@ def run(ctx: Context) -> None:
     notes = ("Group A: no penalty, Adam 2e-4 β = (0.5, 0.999), n_D = 1 (the loss alone). Group B: gradient penalties, Adam 1e-4 "
              "β = (0, 0.9); WGAN-GP λ = 10, WGAN-div k = 2, p = 6 on interpolates, RaSGAN-GP λ = 10; WGAN-GP also with its authors' toy "
              "settings (gan_toy.py: λ = 0.1, β = (0.5, 0.9)). MLP width 64, batch 256, z ∈ R². "
-             "\"n/a\" = never reached; a count in parentheses = seeds that never reached it.")  # fmt: skip
+             "\"n/a\" = never reached; a count in parentheses = seeds that never reached it. The seeds of a setup train as one "
+             "group (train.runs), whose CPU time is shared evenly among its runs: \"CPU ms / G step\" has no spread over seeds by "
+             "construction, and the CPU s to a target differ between seeds only by the step reached.")  # fmt: skip
     columns = _columns(target)
     ctx.table("relativistic", rows, columns,
               title=f"Papers' settings: ring8, {steps} G steps, raw G evaluated every {every} steps, mean ± std over {ctx.seeds} seed(s)",
