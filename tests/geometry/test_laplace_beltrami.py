@@ -40,3 +40,46 @@ def test_lb_regulariser_differentiable_and_classifier_trains():
     assert f(x).shape == (30, 3)
     picks = select_labelled(np.repeat(np.arange(3), 5), 2, seed=0)
     assert len(picks) == 6 and set(np.bincount(picks // 5)) == {2}
+
+
+def test_label_spreading_counts_unreached_test_points_as_errors() -> None:
+    """Three far-apart blobs, labelled 0, labelled 1 and unlabelled: the third blob's k-NN graph
+    component gets no label mass, so its test points have no prediction (scikit-learn's ``predict``
+    would silently call them class 0)."""
+    import warnings
+
+    from sklearn.semi_supervised import LabelSpreading
+
+    from ganlab.geometry.laplace_beltrami import label_spreading_accuracy
+
+    rng = np.random.default_rng(0)
+    a, c, b = rng.normal(0, 0.1, (10, 2)), rng.normal((0, 50), 0.1, (10, 2)), rng.normal(100, 0.1, (20, 2))
+    x = np.concatenate([a, c, b])
+    y = np.array([0] * 10 + [1] * 10 + [0] * 20)  # the unlabelled blob's true class is 0, the class sklearn guesses
+    labelled = np.arange(20)
+    x_test, y_test = np.concatenate([a + 0.001, b[:10] + 0.001]), np.zeros(20, dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 RuntimeWarning leaks out
+        acc = label_spreading_accuracy(x, y, labelled, x_test, y_test, n_neighbors=3)
+    assert acc == 0.5  # the 10 near the 0-labelled blob right, the 10 unreached ones errors
+    y_in = np.where(np.arange(40) < 20, y, -1)
+    with np.errstate(invalid="ignore"):
+        assert (LabelSpreading(kernel="knn", n_neighbors=3).fit(x, y_in).predict(x_test) == y_test).mean() == 1.0
+
+
+def test_label_spreading_matches_sklearn_where_the_graph_is_connected() -> None:
+    from sklearn.semi_supervised import LabelSpreading
+
+    from ganlab.geometry.laplace_beltrami import label_spreading_accuracy
+
+    rng = np.random.default_rng(1)
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    y = np.repeat(np.arange(3), 30)
+    x = centres[y] + rng.normal(0, 0.8, (90, 2))
+    labelled = np.concatenate([np.flatnonzero(y == c)[:2] for c in range(3)])
+    x_test, y_test = centres[y[::3]] + rng.normal(0, 0.8, (30, 2)), y[::3]
+    y_in = np.full(90, -1)
+    y_in[labelled] = y[labelled]
+    ref = LabelSpreading(kernel="knn", n_neighbors=10, alpha=0.2, max_iter=100).fit(x, y_in)
+    expected = float((ref.predict(x_test) == y_test).mean())
+    assert label_spreading_accuracy(x, y, labelled, x_test, y_test, n_neighbors=10) == expected
