@@ -176,3 +176,20 @@ def test_the_penalised_tangent_run_differs_from_the_unpenalised_one_only_by_the_
         assert none.game.penalties == base
         assert pen.game.penalties == [*base, {"name": "orthonormal_tangent", "weight": 0.1}]
         assert {k: v for k, v in vars(pen).items() if k != "game"} == {k: v for k, v in vars(none).items() if k != "game"}
+
+
+def test_lone_run_seeds_get_a_cell_each_and_merge_to_the_one_cell_result(tmp_path):
+    """Digits runs train lone (no group), so each seed is its own kept cell: the merged rows, the first
+    seed's spectrum and the CPU sum equal one cell of all seeds; a grouped data set keeps one cell."""
+    from ganlab.experiments import studies
+    from ganlab.experiments.training import grouped, make
+
+    jobs = studies._seed_jobs("digits", "none", 0.0, 3, True, None)
+    assert not grouped(make(studies.tangent_overrides("digits", "none", 0.0, 30, 0)), 3)
+    assert jobs == [("digits", "none", 0.0, 1, i, True, None) for i in range(3)]
+    cells = [studies.tangent_cell(*job) for job in reversed(jobs)]  # any order of completion
+    merged = studies._merge_cells(list(reversed(jobs)), cells)[("digits", "none")]
+    whole = studies.tangent_cell("digits", "none", 0.0, 3, 0, True)
+    assert _without_cpu(merged) == _without_cpu(whole) and [r["seed"] for r in merged["rows"]] == [0, 1, 2]
+    assert merged["cpu_s"] == pytest.approx(sum(c["cpu_s"] for c in cells))
+    assert studies._seed_jobs("ring8", "none", 0.0, 4, True, None) == [("ring8", "none", 0.0, 4, 0, True, None)]  # one group

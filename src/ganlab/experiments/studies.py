@@ -27,7 +27,7 @@ from ganlab.data import load_dataset
 from ganlab.errors import GanlabError
 from ganlab.experiments.parallel import map_cells
 from ganlab.experiments.tables import group_stats, write_table
-from ganlab.experiments.training import Trained, make, train_seeds
+from ganlab.experiments.training import Trained, grouped, make, train_seeds
 from ganlab.metrics import FEATURES, evaluate, generate
 from ganlab.metrics.tangents import DEFAULT_TOL, effective_rank, singular_values, spectrum, summarize
 from ganlab.plots import Panel, Series, save_panels
@@ -99,10 +99,15 @@ def tangent_overrides(data: str, pen: str, weight: float, steps: int, first_seed
     return over
 
 
+def _steps(data: str, quick: bool, steps: int | None) -> int:
+    """G steps of a study run: ``steps``, or the study's short defaults."""
+    toy = data in TOY
+    return steps or ((100 if toy else 30) if quick else (1500 if toy else 600))
+
+
 def _tangent_runs(data: str, pen: str, weight: float, seeds: int, first_seed: int, quick: bool,
                   steps: int | None = None) -> tuple[list[Trained], int]:  # fmt: skip
-    toy = data in TOY
-    steps = steps or ((100 if toy else 30) if quick else (1500 if toy else 600))
+    steps = _steps(data, quick, steps)
     return train_seeds(make(tangent_overrides(data, pen, weight, steps, first_seed)), seeds, desc=f"{data} {pen}"), steps
 
 
@@ -121,6 +126,27 @@ def tangent_cell(data: str, pen: str, weight: float, seeds: int, first_seed: int
         rows.append(row)
         first = first or s.tolist()
     return {"rows": rows, "spectrum": first, "cpu_s": time.process_time() - t0}
+
+
+def _seed_jobs(data: str, pen: str, weight: float, seeds: int, quick: bool, steps: int | None) -> list[tuple]:
+    """The ``tangent_cell`` jobs of seeds 0 … seeds − 1: one job where the seeds train as one group,
+    else one job per seed, so that the workers share a data set's lone runs and a stopped study
+    keeps every finished seed (a digits run at its budget is ≈ 17 CPU min; 10 in one cell were
+    ≈ 3 h, all lost if stopped). Lone runs are the same whether trained in one cell or in ten."""
+    if seeds < 2 or grouped(make(tangent_overrides(data, pen, weight, _steps(data, quick, steps), 0)), seeds):
+        return [(data, pen, weight, seeds, 0, quick, steps)]
+    return [(data, pen, weight, 1, i, quick, steps) for i in range(seeds)]
+
+
+def _merge_cells(jobs: Sequence[tuple], cells: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(data, penalty) → one cell: the rows of its jobs in seed order, the spectrum of its first
+    seed's run and the CPU seconds of all of them."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for job, cell in sorted(zip(jobs, cells, strict=True), key=lambda jc: (jc[0][:2], jc[0][4])):
+        m = merged.setdefault(job[:2], {"rows": [], "spectrum": cell["spectrum"], "cpu_s": 0.0})
+        m["rows"] += cell["rows"]
+        m["cpu_s"] += cell["cpu_s"]
+    return merged
 
 
 def _hq(run: Trained, step: int) -> dict[str, float]:
@@ -154,8 +180,9 @@ def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/ge
     n_val = 1 if quick else 3
     n_steps = {d: (steps or {}).get(d) for d in datasets}
     val_jobs = [(d, "orthonormal_tangent", w, n_val, 100, quick, n_steps[d]) for d in datasets for w in TANGENT_WEIGHTS] if tune else []
-    none_jobs = [(d, "none", 0.0, seeds, 0, quick, n_steps[d]) for d in datasets]
-    pen_jobs = [] if tune else [(d, "orthonormal_tangent", float(weight), seeds, 0, quick, n_steps[d]) for d in datasets]
+    none_jobs = [job for d in datasets for job in _seed_jobs(d, "none", 0.0, seeds, quick, n_steps[d])]
+    pen_jobs = [] if tune else [job for d in datasets
+                                for job in _seed_jobs(d, "orthonormal_tangent", float(weight), seeds, quick, n_steps[d])]  # fmt: skip
     first = mapper(tangent_cell, val_jobs + none_jobs + pen_jobs, desc="tangent study" + (": validation" if tune else ""))
     cpu = sum(c["cpu_s"] for c in first)
     chosen = {d: weight for d in datasets}
@@ -172,11 +199,11 @@ def tangent_study(quick: bool = False, seeds: int = 2, out: Path = Path("runs/ge
         write_table(out, "tangents_validation", val_rows, title="Orthonormal-tangent weight on the validation seeds",
                     notes=f"Mean over validation seeds {', '.join(str(100 + i) for i in range(n_val))} (never reported) of the "
                     "effective rank; ✓ = chosen (highest, ties to the smaller weight).")  # fmt: skip
-        pen_jobs = [(d, "orthonormal_tangent", float(chosen[d]), seeds, 0, quick, n_steps[d]) for d in datasets]
+        pen_jobs = [job for d in datasets for job in _seed_jobs(d, "orthonormal_tangent", float(chosen[d]), seeds, quick, n_steps[d])]
         second = mapper(tangent_cell, pen_jobs, desc="tangent study: penalised")
         cpu += sum(c["cpu_s"] for c in second)
         first = first[len(val_jobs) :] + second
-    cells = dict(zip([job[:2] for job in none_jobs + pen_jobs], first, strict=True))
+    cells = _merge_cells(none_jobs + pen_jobs, first)
     rows = [row for d in datasets for p in ("none", "orthonormal_tangent") for row in cells[d, p]["rows"]]
     for data in datasets:
         spectra = {p: torch.tensor(cells[data, p]["spectrum"], dtype=torch.float64) for p in ("none", "orthonormal_tangent")}
