@@ -150,8 +150,7 @@ def label_spreading_accuracy(x_train: np.ndarray, y_train: np.ndarray, labelled:
         model.fit(x_train.reshape(len(x_train), -1), y)
         proba = model.predict_proba(x_test.reshape(len(x_test), -1))
     reached = np.isfinite(proba).all(axis=1) & (proba.sum(axis=1) > 0)
-    pred = model.classes_[np.argmax(np.where(reached[:, None], proba, 0.0), axis=1)]
-    return float(((pred == y_test) & reached).mean())
+    return float(((model.classes_[np.argmax(proba, axis=1)] == y_test) & reached).mean())
 
 
 def random_tangents(n: int, dim: int, k: int, seed: int) -> torch.Tensor:
