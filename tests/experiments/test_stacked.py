@@ -4,11 +4,13 @@ live in docs/results)."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,43 @@ def test_stacked_quick(quick_run) -> None:  # noqa: ANN001
         assert result["chosen"][o]["setting"] == points[pick]["setting"]
         if pick == 0:  # the search kept the papers' settings: the tuned row is the declared one
             assert tuned[o]["modes_mean"] == rows[o]["modes_mean"]
+
+
+def test_lone_run_seeds_get_a_cell_each_and_merge_to_the_one_cell_result() -> None:
+    """The stacked nets train lone runs, so each seed is its own kept cell: the merged cell (values,
+    histories, notes, seed 0's samples) equals one cell of all seeds, except the CPU seconds."""
+    job = ("non_saturating", 4, 2, 2, 7, 300, 0, True, ())
+    parts = stacked._seed_jobs(job)
+    assert parts == [("non_saturating", 4, 1, 2, 7, 300, 0, True, ()), ("non_saturating", 4, 1, 2, 8, 300, 0, False, ())]
+    merged = stacked._merge([stacked.stacked_cell(*p) for p in parts])
+    whole = stacked.stacked_cell(*job)
+
+    def strip(cell: dict) -> dict:
+        return {**cell, "vals": {k: v for k, v in cell["vals"].items() if k != "cpu"},
+                "histories": [[{k: v for k, v in row.items() if k != "cpu"} for row in h] for h in cell["histories"]]}
+
+    assert json.dumps(strip(merged), sort_keys=True) == json.dumps(strip(whole), sort_keys=True)
+    assert len(merged["vals"]["cpu"]) == 2 and len(merged["histories"]) == 2 and merged["samples"] is not None
+    assert stacked._seed_jobs(("non_saturating", 4, 1, 0, 7, 300, 0, True)) == [("non_saturating", 4, 1, 0, 7, 300, 0, True)]
+
+
+def test_scores_draw_the_samples_asked_for() -> None:
+    """``_scores(…, n)`` classifies n samples of G, not the metric's default 26,000 (PacGAN's count):
+    the quick mode's and the search's smaller n are what the tables say."""
+    from ganlab.api import in_memory
+    from ganlab.experiments.training import make
+
+    dataset, trainer = in_memory(make(stacked.overrides_for("non_saturating", 1, 0)))
+    drawn: list[int] = []
+
+    class Counting(torch.nn.Module):
+        def __init__(self, g: torch.nn.Module) -> None:
+            super().__init__()
+            self.g, self.z_dim = g, g.z_dim
+
+        def forward(self, z: torch.Tensor) -> torch.Tensor:
+            drawn.append(len(z))
+            return self.g(z)
+
+    stacked._scores(Counting(trainer.G), dataset, 0, 700)
+    assert sum(drawn) == 700

@@ -27,7 +27,7 @@ from ganlab.data import load_dataset
 from ganlab.experiments import tuning
 from ganlab.experiments.base import Context, experiment
 from ganlab.experiments.tables import band_over_seeds, budget_from_histories, budget_text, stat
-from ganlab.experiments.training import make, train_seeds
+from ganlab.experiments.training import grouped, make, train_seeds
 from ganlab.experiments.tuning import seeds_text
 from ganlab.game import OBJECTIVES
 from ganlab.metrics import evaluate
@@ -119,7 +119,9 @@ def effective(kl: float) -> float:
 
 
 def _scores(G: torch.nn.Module, dataset: Any, seed: int, n: int) -> dict[str, float]:
-    v = evaluate(G, dataset, metrics=["stacked_modes"], n=n, seed=seed)["values"]
+    # the metric draws its own option's count (PacGAN's 26,000 by default), not evaluate's n: name it, or a quick
+    # mode's or a test's 1,000 silently become 26,000
+    v = evaluate(G, dataset, metrics=["stacked_modes"], n=n, seed=seed, options={"stacked_modes": {"n": n}})["values"]
     return {"modes": v["stacked_modes"], "kl": v["stacked_kl"], "effective": effective(v["stacked_kl"])}
 
 
@@ -181,6 +183,33 @@ def _cost(job: tuple) -> float:
     return (1 + cfg.train.n_critic) * (0.5 + cfg.train.batch_size / 128) * seeds * steps
 
 
+def _seed_jobs(job: tuple) -> list[tuple]:
+    """A ``stacked_cell`` job split into one job per seed where its seeds train lone runs (every
+    objective here: ``grouped`` finds no gain on these nets), so that the workers share them and a
+    stopped run keeps every finished seed (a budget-stage seed is ≈ 20 CPU min, three in one cell
+    lost whole at a stop). A lone run is the same in one cell or in many; samples stay seed 0's."""
+    objective, steps, seeds, every, seed0, n, fid_n, keep, *extra = job
+    if seeds < 2 or grouped(make(overrides_for(objective, steps, seed0, tuple(extra[0]) if extra else ())), seeds):
+        return [job]
+    return [(objective, steps, 1, every, seed0 + i, n, fid_n, keep and i == 0, *extra) for i in range(seeds)]
+
+
+def _merge(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cell of a job from its per-seed cells, in seed order: as ``stacked_cell`` over all seeds."""
+    return {"vals": {k: [v for c in cells for v in c["vals"][k]] for k in cells[0]["vals"]},
+            "notes": [note for c in cells for note in c["notes"]], "samples": cells[0]["samples"],
+            "histories": [h for c in cells for h in c["histories"]]}  # fmt: skip
+
+
+def map_stacked(ctx: Context, jobs: list[tuple], desc: str) -> list[dict[str, Any]]:
+    """``[stacked_cell(*job) for job in jobs]`` on the experiment's executor, lone-run seeds one
+    kept cell each (``_seed_jobs``), the costliest first."""
+    parts = [_seed_jobs(job) for job in jobs]
+    flat = sorted(dict.fromkeys(p for ps in parts for p in ps), key=_cost, reverse=True)
+    done = dict(zip(flat, ctx.map(stacked_cell, flat, desc=desc), strict=True))
+    return [_merge([done[p] for p in ps]) for ps in parts]
+
+
 COLUMNS = [("objective", "objective"), ("modes", "modes of 1,000"), ("kl", "KL to uniform"), ("effective", "effective modes"),
            ("raw_modes", "modes, raw G"), ("raw_kl", "KL, raw G"), ("fid", "FID (digits features)"), ("cpu", "train CPU s"),
            ("settings", "settings")]  # fmt: skip
@@ -196,8 +225,8 @@ def run(ctx: Context) -> None:
     histogram: it keeps improving after every mode has a sample) come within 10 % of their mean
     over the horizon's last quarter (``tables.budget_from_histories``). Then every objective at
     that budget, 5 test seeds (the issue's ≥ 5 outside the 2-D benchmark; 18 × 10 would cost
-    twice), evaluated every 1,000 steps, each objective's seeds one cell (kept in ``cells/`` as
-    it ends, two at a time: one worker process per core). Each objective trains with its paper's
+    twice), evaluated every 1,000 steps, each seed one cell (lone runs; kept in ``cells/`` as it
+    ends, two at a time: one worker process per core). Each objective trains with its paper's
     image settings; the four the paired claims compare (``CLAIMED``) also get the 2-D
     benchmark's five-point search (lr ×3 / ×0.3, D steps ×2 / ×5) on the validation seeds at
     the test budget, chosen by modes then effective modes, and a tuned row on the test seeds.
@@ -212,7 +241,7 @@ def run(ctx: Context) -> None:
     val_seeds = ctx.size(1, VALIDATION_SEEDS)
     horizon, horizon_every = ctx.size((200, 100), (HORIZON, HORIZON_EVERY))
     stage = [(BASELINE, horizon, val_seeds, horizon_every, VALIDATION_SEED, n, fid_n, False)]
-    (long,) = ctx.map(stacked_cell, stage, desc="stacked: budget")
+    (long,) = map_stacked(ctx, stage, desc="stacked: budget")
     rule = budget_from_histories(long["histories"], "effective", cover=None)
     steps = ctx.size(100, horizon if rule["budget"] is None else rule["budget"])
     every = ctx.size(50, 1_000)
@@ -226,8 +255,8 @@ def run(ctx: Context) -> None:
     val_n = ctx.size(1_000, n)
     vals = {(o, name): (o, val_steps, val_seeds, 0, VALIDATION_SEED, val_n, 0, False, extra) for o, points in grids.items()
             for name, extra in points}  # fmt: skip
-    jobs = sorted([*tests, *vals.values()], key=_cost, reverse=True)
-    done = dict(zip(jobs, ctx.map(stacked_cell, jobs, desc="stacked")))
+    jobs = [*tests, *vals.values()]
+    done = dict(zip(jobs, map_stacked(ctx, jobs, desc="stacked"), strict=True))
     cells = {o: done[job] for o, job in zip(objectives, tests)}
     rows = [row_of(o, cells[o]) for o in objectives]
     by = {r["objective"]: r for r in rows}
@@ -241,7 +270,7 @@ def run(ctx: Context) -> None:
                       "chosen": "✓" if i == pick else ""} for i, ((name, _), c) in enumerate(zip(points, found))]  # fmt: skip
     # no history for the tuned runs: no figure reads it, and scoring 26,000 samples every 1,000 steps is ≈ a third of a run
     tuned_jobs = {o: (o, steps, ctx.seeds, 0, 0, n, fid_n, False, extra) for o, (_, extra) in chosen.items() if extra}
-    done.update(zip(tuned_jobs.values(), ctx.map(stacked_cell, list(tuned_jobs.values()), desc="stacked: tuned")))
+    done.update(zip(tuned_jobs.values(), map_stacked(ctx, list(tuned_jobs.values()), desc="stacked: tuned"), strict=True))
     tuned_rows = [row_of(o, done[tuned_jobs[o]] if o in tuned_jobs else cells[o], setting=f"tuned: {name}")
                   for o, (name, _) in chosen.items()]  # fmt: skip
     tby = {r["objective"]: r for r in tuned_rows}
